@@ -1,0 +1,191 @@
+"""Command-line interface: ``logo-studio generate`` for scripting and batch work.
+
+Errors print one line to stderr (no traceback) and exit non-zero: 2 for bad input, 1 for a
+model, memory or disk problem, 130 when interrupted with Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+from desktop import __version__
+from desktop.errors import InvalidParameters, LogoStudioError
+from desktop.params import INPAINT, GenerationParams
+from desktop.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="logo-studio",
+        description="Logo Studio: logos from a short text and a few brand colours. "
+        "Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"Logo Studio {__version__}")
+    parser.add_argument("--model", help="model for the window: hub id, diffusers folder or .safetensors file")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="device for the window")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    generate = commands.add_parser(
+        "generate",
+        help="generate images into the gallery without opening the window",
+        description="Generate images (or inpaint one) and save them into the gallery. Prints the saved paths.",
+    )
+    generate.add_argument("--prompt", required=True, help="what the logo should be")
+    generate.add_argument("--negative", default="", help="what to keep out of the image")
+    generate.add_argument(
+        "--model", help="hub id, diffusers folder or .safetensors file (default: the recommended model)"
+    )
+    generate.add_argument("--inpaint-model", default="", help="a dedicated inpainting model, used with --image")
+    generate.add_argument("--seed", type=int, help="seed of the first image (default: random, printed)")
+    generate.add_argument("--steps", type=int, default=25)
+    generate.add_argument("--guidance", type=float, default=7.5, help="classifier-free guidance scale")
+    generate.add_argument("--width", type=int, help="default 512, or the --image width")
+    generate.add_argument("--height", type=int, help="default 512, or the --image height")
+    generate.add_argument("--count", type=int, default=1, help="number of images (seed, seed+1, ...)")
+    generate.add_argument("--scheduler", default=DEFAULT_SCHEDULER, help=f"one of: {', '.join(SCHEDULERS)}")
+    generate.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    generate.add_argument("--image", type=Path, help="image to inpaint (needs --mask)")
+    generate.add_argument("--mask", type=Path, help="mask for --image: white = repaint, black = keep")
+    generate.add_argument("--strength", type=float, default=1.0, help="how much of the masked part to change (0-1]")
+    generate.add_argument("--mask-blur", type=int, default=4, help="mask feather in pixels")
+    generate.add_argument("--only-masked", action="store_true", help="inpaint the masked area at full resolution")
+    generate.add_argument(
+        "--low-memory",
+        action="store_true",
+        help="attention slicing, VAE tiling and (NVIDIA) CPU offload: slower, smaller",
+    )
+    generate.add_argument("--out", type=Path, help="also copy the images into this folder")
+    generate.add_argument(
+        "--allow-unsafe-checkpoint",
+        action="store_true",
+        help="allow loading pickle checkpoints (.ckpt/.bin): they can run code",
+    )
+    return parser
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    """Run ``logo-studio generate``; returns the exit code."""
+    from desktop.engine import DEFAULT_MODEL
+
+    try:
+        image, mask = _open_inpaint_inputs(args.image, args.mask)
+        width = args.width or (image.width if image else 512)
+        height = args.height or (image.height if image else 512)
+        params = GenerationParams(
+            prompt=args.prompt,
+            negative_prompt=args.negative,
+            mode=INPAINT if image else "txt2img",
+            model=args.model or DEFAULT_MODEL,
+            scheduler=args.scheduler,
+            steps=args.steps,
+            guidance=args.guidance,
+            width=width,
+            height=height,
+            seed=args.seed,
+            batch_count=args.count,
+            strength=args.strength,
+            mask_blur=args.mask_blur,
+            inpaint_only_masked=args.only_masked,
+        ).with_resolved_seed()
+        if args.out is not None and args.out.exists() and not args.out.is_dir():
+            raise InvalidParameters("out", f"--out must be a folder, but {args.out} is a file.")
+    except LogoStudioError as error:
+        return _fail(error, EXIT_USAGE)
+
+    cancel = threading.Event()
+    try:
+        from desktop.engine import Engine, MemorySavers, choose_device, device_preference
+        from desktop.gallery import GalleryStore, atomic_save_png
+        from desktop.metadata import png_info
+        from desktop.paths import data_dir
+
+        store = GalleryStore(data_dir())
+        savers = MemorySavers(True, True, True) if args.low_memory else MemorySavers()
+        device = choose_device(device_preference(args.device))
+        engine = Engine(device, savers=savers, allow_pickle=args.allow_unsafe_checkpoint)
+        _status(f"Loading {params.model} on {engine.device.describe()}…")
+        engine.load(params.model, inpaint_model=args.inpaint_model, on_download=_print_download)
+        for warning in engine.prompt_warnings(params):
+            _status(f"warning: {warning}")
+        _status(f"Seed {params.seed}")
+        for result in engine.generate(params, image=image, mask=mask, on_progress=_print_progress, cancel=cancel):
+            item = store.add(result.image, result.params)
+            print(item.path, flush=True)
+            if args.out is not None:
+                args.out.mkdir(parents=True, exist_ok=True)
+                copy = _free_name(args.out / item.path.name)
+                atomic_save_png(result.image, copy, pnginfo=png_info(result.params))
+                print(copy, flush=True)
+    except KeyboardInterrupt:
+        cancel.set()
+        _status("Interrupted.")
+        return EXIT_INTERRUPTED
+    except InvalidParameters as error:
+        return _fail(error, EXIT_USAGE)
+    except LogoStudioError as error:
+        return _fail(error, EXIT_FAILURE)
+    except OSError as error:
+        return _fail(f"{error.strerror or error}: {error.filename or ''}".strip(": "), EXIT_FAILURE)
+    return 0
+
+
+def _open_inpaint_inputs(image_path: Path | None, mask_path: Path | None):
+    if image_path is None and mask_path is None:
+        return None, None
+    if image_path is None or mask_path is None:
+        raise InvalidParameters("image", "Inpainting needs both --image and --mask.")
+    return _open_image(image_path, "image").convert("RGB"), _open_image(mask_path, "mask").convert("L")
+
+
+def _open_image(path: Path, field: str):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image
+    except FileNotFoundError:
+        raise InvalidParameters(field, f"No such file: {path}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise InvalidParameters(field, f"{path} is not a readable image ({error}).") from None
+
+
+def _free_name(path: Path) -> Path:
+    """``path``, or ``name-2.png``, ``name-3.png``… so nothing is overwritten."""
+    candidate, number = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+        number += 1
+    return candidate
+
+
+def _status(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _print_download(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\rDownloading {done / 1e6:,.0f} / {total / 1e6:,.0f} MB", end="", file=sys.stderr, flush=True)
+
+
+def _print_progress(progress) -> None:
+    if sys.stderr.isatty():
+        end = "\n" if progress.step == progress.total else ""
+        print(
+            f"\rImage {progress.image_index + 1}/{progress.image_count} · step {progress.step}/{progress.total}",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _fail(error, code: int) -> int:
+    text = error.message if isinstance(error, LogoStudioError) else str(error)
+    print(f"logo-studio: error: {text}", file=sys.stderr)
+    return code

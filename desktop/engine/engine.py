@@ -1,0 +1,280 @@
+"""The generation engine: loaded pipelines in, images out. Plain Python, no Qt.
+
+One Engine holds one text-to-image pipeline and an inpainting pipeline that shares its weights
+(``from_pipe``), or a dedicated inpainting model. It is used from one thread at a time (the
+app's worker thread); only ``cancel`` (a ``threading.Event``) is touched from other threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+from PIL import Image
+
+from desktop.engine.devices import DeviceChoice, choose_device
+from desktop.engine.models import DownloadCallback, classify, load_pipeline
+from desktop.engine.preview import latents_to_preview
+from desktop.errors import GenerationCancelled, InvalidParameters, ModelNotAvailable, OutOfMemory
+from desktop.params import INPAINT, GenerationParams
+from desktop.schedulers import SCHEDULERS
+
+
+@dataclass(frozen=True)
+class MemorySavers:
+    """Optional trade-offs of speed for memory; each applies only where it exists."""
+
+    attention_slicing: bool = False
+    vae_tiling: bool = False
+    cpu_offload: bool = False  # CUDA only: keeps idle components in RAM
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One denoising step of one image of a batch."""
+
+    image_index: int
+    image_count: int
+    step: int
+    total: int
+    latents: object
+
+    def preview(self) -> Image.Image:
+        """A rough picture of the image so far, at 1/8 of its size; costs one tiny matmul."""
+        return latents_to_preview(self.latents)
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """One finished image and the exact parameters that reproduce it alone."""
+
+    image: Image.Image
+    params: GenerationParams
+    index: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class Engine:
+    """Loads a model once and generates text-to-image and inpainting results from it."""
+
+    def __init__(
+        self, device: DeviceChoice | None = None, savers: MemorySavers = MemorySavers(), allow_pickle: bool = False
+    ) -> None:
+        self.device = device or choose_device()
+        self.savers = savers
+        self.allow_pickle = allow_pickle
+        self.model = ""
+        self.inpaint_model = ""
+        self._txt2img = None
+        self._inpaint = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._inpaint is not None
+
+    def load(self, model: str, inpaint_model: str = "", on_download: DownloadCallback | None = None) -> None:
+        """Load ``model`` (and optionally a dedicated inpainting model), replacing what was loaded.
+
+        Raises ModelNotAvailable, UnsafeModelFormat, ModelLoadError or OutOfMemory.
+        """
+        _quiet_libraries()
+        from diffusers import StableDiffusionInpaintPipeline
+
+        source = classify(model, allow_pickle=self.allow_pickle)
+        inpaint_source = classify(inpaint_model, allow_pickle=self.allow_pickle) if inpaint_model else None
+        self.unload()
+        with _translate_oom():
+            base = load_pipeline(source, self.device, on_download=on_download, cpu_offload=self.savers.cpu_offload)
+            self._apply_savers(base)
+            if base.unet.config.in_channels == 9:
+                # An inpainting-only model still makes images from text: see _generate_one.
+                self._txt2img, self._inpaint = None, base
+            else:
+                self._txt2img = base
+                self._inpaint = StableDiffusionInpaintPipeline.from_pipe(base)
+                self._inpaint.set_progress_bar_config(disable=True)
+            if inpaint_source is not None:
+                self._inpaint = load_pipeline(
+                    inpaint_source, self.device, on_download=on_download, cpu_offload=self.savers.cpu_offload
+                )
+                self._apply_savers(self._inpaint)
+        self.model, self.inpaint_model = model, inpaint_model
+
+    def unload(self) -> None:
+        """Drop the loaded pipelines and give their memory back."""
+        self._txt2img = self._inpaint = None
+        self.model = self.inpaint_model = ""
+        _empty_device_cache(self.device)
+
+    def _apply_savers(self, pipe) -> None:
+        if self.savers.attention_slicing or self.device.device == "mps":
+            pipe.enable_attention_slicing()
+        if self.savers.vae_tiling:
+            pipe.vae.enable_tiling()
+
+    def prompt_warnings(self, params: GenerationParams) -> list[str]:
+        """Warnings for prompts longer than the text encoder reads, quoting the words it drops."""
+        self._require_loaded()
+        tokenizer = self._inpaint.tokenizer
+        readable = tokenizer.model_max_length - 2  # the start and end markers take two places
+        warnings = []
+        for label, text in (("prompt", params.prompt), ("negative prompt", params.negative_prompt)):
+            encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+            if len(encoded.input_ids) > readable:
+                dropped = text[encoded.offset_mapping[readable][0] :].strip()
+                warnings.append(
+                    f"The {label} is longer than the {readable} tokens the model reads; "
+                    f"this end is ignored: “{dropped}”"
+                )
+        return warnings
+
+    def generate(
+        self,
+        params: GenerationParams,
+        *,
+        image: Image.Image | None = None,
+        mask: Image.Image | None = None,
+        on_progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[GeneratedImage]:
+        """Yield the images of ``params``' batch one at a time, each with its own parameters.
+
+        Inpainting needs ``image`` and ``mask`` (white = repaint) of the request's size; pixels
+        outside the feathered mask come back exactly as they were. Setting ``cancel`` stops the
+        job within one step, without decoding, by raising GenerationCancelled.
+        """
+        self._require_loaded()
+        params = params.with_resolved_seed()
+        if params.mode == INPAINT:
+            image, mask = _check_inpaint_inputs(params, image, mask)
+        cancel = cancel or threading.Event()
+        for index in range(params.batch_count):
+            if cancel.is_set():
+                raise GenerationCancelled("Generation was cancelled.")
+            one = params.for_image(index)
+            result = self._generate_one(one, image, mask, index, on_progress, cancel)
+            yield GeneratedImage(result, one, index)
+
+    def _generate_one(self, params, image, mask, index, on_progress, cancel) -> Image.Image:
+        import torch
+
+        def on_step_end(pipe, step, timestep, tensors):
+            if cancel.is_set():
+                raise GenerationCancelled("Generation was cancelled.")
+            if on_progress is not None:
+                on_progress(Progress(index, params.batch_count, step + 1, pipe.num_timesteps, tensors["latents"]))
+            return tensors
+
+        inpaint = params.mode == INPAINT or self._txt2img is None
+        pipe = self._inpaint if inpaint else self._txt2img
+        pipe.scheduler = _make_scheduler(params.scheduler, pipe.scheduler.config)
+        arguments = dict(
+            prompt=params.prompt,
+            negative_prompt=params.negative_prompt,
+            num_inference_steps=params.steps,
+            guidance_scale=params.guidance,
+            width=params.width,
+            height=params.height,
+            generator=torch.Generator("cpu").manual_seed(params.seed),
+            callback_on_step_end=on_step_end,
+        )
+        if params.mode != INPAINT and inpaint:
+            # Text-to-image with an inpainting-only model: repaint all of a blank canvas.
+            size = (params.width, params.height)
+            image, mask = Image.new("RGB", size, "white"), Image.new("L", size, 255)
+            params = replace(params, strength=1.0, mask_blur=0, inpaint_only_masked=False)
+        with _translate_oom(self.device):
+            if not inpaint:
+                return pipe(**arguments).images[0]
+            feathered = pipe.mask_processor.blur(mask, params.mask_blur) if params.mask_blur else mask
+            result = pipe(
+                **arguments,
+                image=image,
+                mask_image=feathered,
+                strength=params.strength,
+                padding_mask_crop=params.inpaint_padding if params.inpaint_only_masked else None,
+            ).images[0]
+        if result.size != image.size:
+            result = result.resize(image.size, Image.Resampling.LANCZOS)
+        # The VAE round trip alters every pixel; put the original back outside the mask.
+        return Image.composite(result, image, feathered)
+
+    def _require_loaded(self) -> None:
+        if not self.loaded:
+            raise ModelNotAvailable("No model is loaded yet. Choose a model first.")
+
+
+def _check_inpaint_inputs(params, image, mask) -> tuple[Image.Image, Image.Image]:
+    if image is None:
+        raise InvalidParameters("image", "Inpainting needs an image: open one or pick a gallery item.")
+    if mask is None:
+        raise InvalidParameters("mask", "Inpainting needs a mask: paint over the part to regenerate.")
+    if image.size != (params.width, params.height):
+        raise InvalidParameters(
+            "image",
+            f"The image is {image.width}×{image.height} but the request is {params.width}×{params.height}.",
+        )
+    if mask.size != image.size:
+        raise InvalidParameters(
+            "mask", f"The mask is {mask.width}×{mask.height} but the image is {image.width}×{image.height}."
+        )
+    mask = mask.convert("L")
+    if mask.getextrema()[1] == 0:
+        raise InvalidParameters("mask", "The mask is empty: paint over the part of the image to regenerate.")
+    return image.convert("RGB"), mask
+
+
+def _make_scheduler(name: str, config):
+    import diffusers
+
+    class_name, overrides = SCHEDULERS[name]
+    return getattr(diffusers, class_name).from_config(config, **overrides)
+
+
+def _is_oom(error: BaseException) -> bool:
+    import torch
+
+    return isinstance(error, torch.OutOfMemoryError) or "out of memory" in str(error).lower()
+
+
+class _translate_oom:
+    """Turn the device's out-of-memory errors into OutOfMemory with advice, freeing the cache."""
+
+    def __init__(self, device: DeviceChoice | None = None) -> None:
+        self.device = device
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is None or isinstance(error, (GenerationCancelled,)) or not _is_oom(error):
+            return False
+        if self.device is not None:
+            _empty_device_cache(self.device)
+        raise OutOfMemory(
+            "The device ran out of memory. Try a smaller size or batch, or turn on the memory savers "
+            "(attention slicing, VAE tiling, and CPU offload on NVIDIA GPUs)."
+        ) from error
+
+
+def _empty_device_cache(device: DeviceChoice) -> None:
+    import torch
+
+    if device.device == "cuda":
+        torch.cuda.empty_cache()
+    elif device.device == "mps":
+        torch.mps.empty_cache()
+
+
+def _quiet_libraries() -> None:
+    """Progress bars and advice on stderr are for notebooks, not for an app's users."""
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    diffusers_logging.set_verbosity_error()
+    diffusers_logging.disable_progress_bar()
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()

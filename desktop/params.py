@@ -1,0 +1,214 @@
+"""GenerationParams: one frozen dataclass that is the whole generation request.
+
+Creating one validates it, so an invalid request cannot exist: every rejection is an
+:class:`~desktop.errors.InvalidParameters` whose ``field`` names the offending field and whose
+message says what is allowed. Conversion to and from plain dicts (for JSON and settings) lives
+here too; the PNG text formats are in :mod:`desktop.metadata`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import secrets
+from dataclasses import dataclass
+
+from desktop.errors import InvalidParameters
+from desktop.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
+
+TXT2IMG = "txt2img"
+INPAINT = "inpaint"
+MODES = (TXT2IMG, INPAINT)
+
+SIZE_RANGE = (64, 2048)
+STEPS_RANGE = (1, 150)
+GUIDANCE_RANGE = (0.0, 30.0)
+BATCH_RANGE = (1, 16)
+SEED_MAX = 2**32 - 1
+MASK_BLUR_RANGE = (0, 64)
+PADDING_RANGE = (0, 256)
+MAX_COLORS = 4
+
+_HEX_COLOR = re.compile(r"^#[0-9a-f]{6}$")
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """Everything needed to reproduce a generation.
+
+    ``seed`` None means "pick one at random": call :meth:`with_resolved_seed` before the job so
+    the chosen seed is recorded. Image *i* of a batch uses ``seed + i``. ``colors`` are the brand
+    colours and ``background`` the background colour, as ``#rrggbb``. ``model`` is a hub repo
+    id, a local folder or a ``.safetensors`` file; empty means the app's current model.
+    ``strength``, ``mask_blur``, ``inpaint_only_masked`` and ``inpaint_padding`` apply to
+    inpainting only.
+    """
+
+    prompt: str
+    mode: str = TXT2IMG
+    negative_prompt: str = ""
+    colors: tuple[str, ...] = ()
+    background: str = ""
+    model: str = ""
+    scheduler: str = DEFAULT_SCHEDULER
+    steps: int = 25
+    guidance: float = 7.5
+    width: int = 512
+    height: int = 512
+    seed: int | None = None
+    batch_count: int = 1
+    strength: float = 1.0
+    mask_blur: int = 4
+    inpaint_only_masked: bool = False
+    inpaint_padding: int = 32
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    def with_resolved_seed(self) -> GenerationParams:
+        """This request with a concrete seed: a random one if ``seed`` is None."""
+        if self.seed is not None:
+            return self
+        return dataclasses.replace(self, seed=secrets.randbelow(SEED_MAX + 1))
+
+    def for_image(self, index: int) -> GenerationParams:
+        """The request that reproduces image ``index`` of this batch on its own."""
+        if self.seed is None:
+            raise InvalidParameters("seed", "Resolve the seed before splitting a batch.")
+        return dataclasses.replace(self, seed=self.seed + index, batch_count=1)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict of every field."""
+        data = dataclasses.asdict(self)
+        data["colors"] = list(self.colors)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> GenerationParams:
+        """Build from a dict such as :meth:`to_dict` wrote; unknown keys are ignored.
+
+        Raises InvalidParameters (naming the field) for a wrong type or value.
+        """
+        if not isinstance(data, dict):
+            raise InvalidParameters("params", "Parameters must be a JSON object.")
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            if f.name in data:
+                kwargs[f.name] = _coerce(f.name, data[f.name])
+        if "prompt" not in kwargs:
+            raise InvalidParameters("prompt", "The parameters have no prompt.")
+        return cls(**kwargs)
+
+
+_FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(GenerationParams)}
+
+
+def _coerce(name: str, value):
+    """Convert a JSON value to the field's type, strictly (no bool-as-int, no float-as-int)."""
+    kind = _FIELD_TYPES[name]
+    if name == "colors":
+        if not isinstance(value, (list, tuple)) or not all(isinstance(c, str) for c in value):
+            raise InvalidParameters(name, "Colours must be a list of #rrggbb strings.")
+        return tuple(value)
+    if name == "seed" and value is None:
+        return None
+    if kind in ("int", "int | None"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidParameters(name, f"{_LABELS[name]} must be a whole number.")
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidParameters(name, f"{_LABELS[name]} must be a number.")
+        return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise InvalidParameters(name, f"{_LABELS[name]} must be true or false.")
+        return value
+    if not isinstance(value, str):
+        raise InvalidParameters(name, f"{_LABELS[name]} must be text.")
+    return value
+
+
+_LABELS = {
+    "prompt": "Prompt",
+    "mode": "Mode",
+    "negative_prompt": "Negative prompt",
+    "colors": "Colours",
+    "background": "Background colour",
+    "model": "Model",
+    "scheduler": "Sampler",
+    "steps": "Steps",
+    "guidance": "Guidance",
+    "width": "Width",
+    "height": "Height",
+    "seed": "Seed",
+    "batch_count": "Batch count",
+    "strength": "Strength",
+    "mask_blur": "Mask feather",
+    "inpaint_only_masked": "Only masked",
+    "inpaint_padding": "Masked area padding",
+}
+
+
+def _check_int(p: GenerationParams, name: str, low: int, high: int) -> None:
+    value = getattr(p, name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidParameters(name, f"{_LABELS[name]} must be a whole number.")
+    if not low <= value <= high:
+        raise InvalidParameters(name, f"{_LABELS[name]} must be between {low} and {high}, not {value}.")
+
+
+def _check_float(p: GenerationParams, name: str, low: float, high: float) -> None:
+    value = getattr(p, name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise InvalidParameters(name, f"{_LABELS[name]} must be a number.")
+    if not low <= value <= high:
+        raise InvalidParameters(name, f"{_LABELS[name]} must be between {low:g} and {high:g}, not {value:g}.")
+
+
+def _check_color(name: str, value: str) -> None:
+    if not isinstance(value, str) or not _HEX_COLOR.match(value):
+        raise InvalidParameters(name, f"{_LABELS[name]} must be written #rrggbb in lower case, not {value!r}.")
+
+
+def _validate(p: GenerationParams) -> None:
+    for name in ("prompt", "negative_prompt", "model", "mode", "scheduler", "background"):
+        if not isinstance(getattr(p, name), str):
+            raise InvalidParameters(name, f"{_LABELS[name]} must be text.")
+    if not p.prompt.strip():
+        raise InvalidParameters("prompt", "Describe the logo first: the prompt is empty.")
+    if p.mode not in MODES:
+        raise InvalidParameters("mode", f"Mode must be one of {', '.join(MODES)}, not {p.mode!r}.")
+    if p.scheduler not in SCHEDULERS:
+        raise InvalidParameters("scheduler", f"Unknown sampler {p.scheduler!r}; choose one of {', '.join(SCHEDULERS)}.")
+    for name in ("width", "height"):
+        _check_int(p, name, *SIZE_RANGE)
+        if getattr(p, name) % 8:
+            raise InvalidParameters(name, f"{_LABELS[name]} must be a multiple of 8, not {getattr(p, name)}.")
+    _check_int(p, "steps", *STEPS_RANGE)
+    _check_float(p, "guidance", *GUIDANCE_RANGE)
+    _check_int(p, "batch_count", *BATCH_RANGE)
+    if p.seed is not None:
+        _check_int(p, "seed", 0, SEED_MAX)
+    if not isinstance(p.strength, (int, float)) or isinstance(p.strength, bool) or not 0.0 < p.strength <= 1.0:
+        raise InvalidParameters("strength", f"Strength must be above 0 and at most 1, not {p.strength!r}.")
+    _check_int(p, "mask_blur", *MASK_BLUR_RANGE)
+    _check_int(p, "inpaint_padding", *PADDING_RANGE)
+    if not isinstance(p.inpaint_only_masked, bool):
+        raise InvalidParameters("inpaint_only_masked", "Only masked must be true or false.")
+    if not isinstance(p.colors, tuple):
+        raise InvalidParameters("colors", "Colours must be a tuple of #rrggbb strings.")
+    if len(p.colors) > MAX_COLORS:
+        raise InvalidParameters("colors", f"Pick at most {MAX_COLORS} brand colours, not {len(p.colors)}.")
+    for color in p.colors:
+        _check_color("colors", color)
+    if p.background:
+        _check_color("background", p.background)
+
+
+def field_label(name: str) -> str:
+    """The user-facing label of a GenerationParams field, as used in messages."""
+    return _LABELS[name]
+
+
+__all__ = ["GenerationParams", "TXT2IMG", "INPAINT", "MODES", "SEED_MAX", "field_label"]

@@ -1,0 +1,1 @@
+"""Qt widgets. Only desktop.app imports this package."""

@@ -1,0 +1,1 @@
+"""The QThread worker that owns the pipelines and adapts the engine to Qt signals."""

@@ -1,0 +1,70 @@
+"""Shared fixtures: an isolated environment, no network, and tiny models built once per run."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Before huggingface_hub is imported anywhere: never the real cache, never the network.
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="logo-studio-tests-"))
+os.environ["HF_HOME"] = str(_SESSION_HOME / "hf-home")
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["LOGO_STUDIO_DATA_DIR"] = str(_SESSION_HOME / "must-not-be-used")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("LOGO_STUDIO_DEVICE", None)
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+class NetworkAccessError(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Any socket connection outside this process's own loopback services fails the test."""
+    original_connect = socket.socket.connect
+
+    def guarded_connect(self, address):
+        if self.family == socket.AF_UNIX:
+            return original_connect(self, address)
+        raise NetworkAccessError(f"test tried to reach the network: {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """A fresh gallery/data folder per test, through the same variable users set."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("LOGO_STUDIO_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> tuple[Path, Path]:
+    """(text-to-image folder, 9-channel inpainting folder), built once for the whole run."""
+    from make_tiny_model import make_tiny_models
+
+    return make_tiny_models(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_models) -> Path:
+    return tiny_models[0]
+
+
+@pytest.fixture(scope="session")
+def engine(tiny_model):
+    """A CPU engine with the tiny text-to-image model loaded (shared: tests must not reload it)."""
+    from desktop.engine import Engine, choose_device
+
+    loaded = Engine(choose_device("cpu"))
+    loaded.load(str(tiny_model))
+    return loaded

@@ -1,0 +1,148 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from desktop import __version__
+from desktop.app import main
+from desktop.metadata import read_params
+
+SCRIPT = Path(sys.executable).parent / "logo-studio"
+
+
+def generate(tiny_model, *extra) -> list[str]:
+    return [
+        "generate",
+        "--prompt",
+        "fox logo",
+        "--model",
+        str(tiny_model),
+        "--steps",
+        "2",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--device",
+        "cpu",
+        *extra,
+    ]
+
+
+def test_generate_saves_into_the_gallery_and_prints_the_paths(tiny_model, data_dir, capsys):
+    assert main(generate(tiny_model, "--seed", "9", "--count", "2")) == 0
+    out, err = capsys.readouterr()
+    paths = [Path(line) for line in out.splitlines()]
+    assert len(paths) == 2 and all(path.parent == data_dir / "images" for path in paths)
+    seeds = []
+    for path in paths:
+        with Image.open(path) as image:
+            assert image.size == (64, 64)
+            params = read_params(image)
+        assert params.prompt == "fox logo" and params.model == str(tiny_model)
+        seeds.append(params.seed)
+    assert seeds == [9, 10]
+    assert "Seed 9" in err
+
+
+def test_out_copies_files_without_overwriting(tiny_model, tmp_path, capsys):
+    out_dir = tmp_path / "exports"
+    assert main(generate(tiny_model, "--seed", "1", "--out", str(out_dir))) == 0
+    assert main(generate(tiny_model, "--seed", "1", "--out", str(out_dir))) == 0
+    copies = sorted(out_dir.iterdir())
+    assert len(copies) == 2
+    with Image.open(copies[0]) as image:
+        assert read_params(image).seed == 1
+
+
+def test_inpaint_from_the_command_line(tiny_model, tmp_path, capsys):
+    source = tmp_path / "source.png"
+    Image.new("RGB", (64, 64), "navy").save(source)
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (24, 24, 40, 40))
+    mask.save(tmp_path / "mask.png")
+    code = main(
+        [
+            "generate",
+            "--prompt",
+            "star",
+            "--model",
+            str(tiny_model),
+            "--steps",
+            "2",
+            "--device",
+            "cpu",
+            "--image",
+            str(source),
+            "--mask",
+            str(tmp_path / "mask.png"),
+            "--seed",
+            "3",
+        ]
+    )
+    assert code == 0
+    saved = Path(capsys.readouterr().out.split()[0])
+    with Image.open(saved) as image:
+        assert image.getpixel((0, 0)) == (0, 0, 128)
+        assert read_params(image).mode == "inpaint"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--width", "65"], "Width must be a multiple of 8, not 65"),
+        (["--steps", "0"], "Steps must be between 1 and 150"),
+        (["--scheduler", "Nope"], "Unknown sampler 'Nope'"),
+        (["--image", "missing.png", "--mask", "missing.png"], "No such file: missing.png"),
+        (["--image", "only.png"], "needs both --image and --mask"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tiny_model, capsys, extra, message):
+    assert main(generate(tiny_model, *extra)) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.strip().count("\n") == 0
+    assert message in err
+
+
+def test_missing_model_is_exit_1_with_advice(tmp_path, capsys, data_dir):
+    code = main(["generate", "--prompt", "fox", "--model", str(tmp_path / "none"), "--device", "cpu"])
+    assert code == 1
+    assert "No model found at" in capsys.readouterr().err
+    assert not list((data_dir / "images").glob("*.png"))
+
+
+def test_version_and_help_from_the_installed_command():
+    version = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and version.stdout.strip() == f"Logo Studio {__version__}"
+    help_text = subprocess.run([SCRIPT, "generate", "--help"], capture_output=True, text=True, timeout=60)
+    assert help_text.returncode == 0 and "--prompt" in help_text.stdout and "--mask" in help_text.stdout
+
+
+def test_installed_command_reports_errors_without_a_traceback(tmp_path):
+    checkpoint = tmp_path / "model.ckpt"
+    checkpoint.write_bytes(b"x")
+    result = subprocess.run(
+        [SCRIPT, "generate", "--prompt", "fox", "--model", str(checkpoint), "--device", "cpu"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "pickle format that can run arbitrary code" in result.stderr
+
+
+def test_low_memory_mode_generates_the_same_image_up_to_rounding(tiny_model, capsys):
+    import numpy as np
+
+    assert main(generate(tiny_model, "--seed", "4")) == 0
+    plain = Path(capsys.readouterr().out.split()[0])
+    assert main(generate(tiny_model, "--seed", "4", "--low-memory")) == 0
+    saver = Path(capsys.readouterr().out.split()[0])
+    with Image.open(plain) as first, Image.open(saver) as second:
+        difference = np.abs(np.asarray(first, dtype=np.int16) - np.asarray(second, dtype=np.int16))
+    # Attention slicing and VAE tiling change the order of float sums, not the picture.
+    assert difference.mean() < 8

@@ -1,0 +1,283 @@
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from desktop.engine import Engine, choose_device
+from desktop.errors import (
+    GenerationCancelled,
+    InvalidParameters,
+    ModelLoadError,
+    ModelNotAvailable,
+    UnsafeModelFormat,
+)
+from desktop.params import GenerationParams
+
+SIZE = 64
+
+
+def txt2img(**changes) -> GenerationParams:
+    return GenerationParams(
+        **{"prompt": "a fox logo", "width": SIZE, "height": SIZE, "steps": 3, "seed": 11, **changes}
+    )
+
+
+def inpaint(**changes) -> GenerationParams:
+    return txt2img(mode="inpaint", **changes)
+
+
+def pixels(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("RGB")).astype(np.int16)
+
+
+def square_mask(box=(16, 16, 48, 48)) -> Image.Image:
+    mask = Image.new("L", (SIZE, SIZE), 0)
+    mask.paste(255, box)
+    return mask
+
+
+@pytest.fixture(scope="module")
+def base_image(engine) -> Image.Image:
+    return next(engine.generate(txt2img(seed=1))).image
+
+
+def test_same_seed_gives_the_same_image_and_another_seed_another(engine):
+    first = next(engine.generate(txt2img())).image
+    again = next(engine.generate(txt2img())).image
+    other = next(engine.generate(txt2img(seed=12))).image
+    assert first.size == (SIZE, SIZE)
+    assert np.array_equal(pixels(first), pixels(again))
+    assert not np.array_equal(pixels(first), pixels(other))
+
+
+def test_batch_image_i_equals_a_single_run_with_seed_plus_i(engine):
+    batch = list(engine.generate(txt2img(seed=20, batch_count=3)))
+    assert [result.params.seed for result in batch] == [20, 21, 22]
+    alone = next(engine.generate(txt2img(seed=22))).image
+    assert np.array_equal(pixels(batch[2].image), pixels(alone))
+
+
+def test_random_seed_is_recorded_in_the_result(engine):
+    result = next(engine.generate(txt2img(seed=None)))
+    assert result.params.seed is not None
+    again = next(engine.generate(txt2img(seed=result.params.seed))).image
+    assert np.array_equal(pixels(result.image), pixels(again))
+
+
+@pytest.mark.parametrize(
+    ("name", "cls", "overrides"),
+    [
+        ("DPM++ 2M Karras", "DPMSolverMultistepScheduler", {"use_karras_sigmas": True}),
+        ("Euler a", "EulerAncestralDiscreteScheduler", {}),
+        ("DDIM", "DDIMScheduler", {}),
+    ],
+)
+def test_output_is_pixel_identical_to_plain_diffusers(engine, tiny_model, name, cls, overrides):
+    import diffusers
+
+    pipe = diffusers.StableDiffusionPipeline.from_pretrained(str(tiny_model), dtype=torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+    pipe.scheduler = getattr(diffusers, cls).from_config(pipe.scheduler.config, **overrides)
+    expected = pipe(
+        "a fox logo",
+        negative_prompt="text",
+        num_inference_steps=3,
+        guidance_scale=6.0,
+        width=SIZE,
+        height=SIZE,
+        generator=torch.Generator("cpu").manual_seed(5),
+    ).images[0]
+    ours = next(engine.generate(txt2img(scheduler=name, negative_prompt="text", guidance=6.0, seed=5))).image
+    assert np.array_equal(pixels(expected), pixels(ours))
+
+
+def test_every_scheduler_generates(engine):
+    from desktop.schedulers import SCHEDULERS
+
+    for name in SCHEDULERS:
+        image = next(engine.generate(txt2img(scheduler=name, steps=2))).image
+        assert image.size == (SIZE, SIZE), name
+
+
+def test_progress_reports_each_step_with_a_preview(engine):
+    seen = []
+    list(engine.generate(txt2img(batch_count=2, steps=4), on_progress=lambda p: seen.append(p)))
+    assert [(p.image_index, p.step, p.total) for p in seen] == [(i, s, 4) for i in range(2) for s in range(1, 5)]
+    preview = seen[-1].preview()
+    assert preview.mode == "RGB" and preview.size[0] > 0
+
+
+@pytest.mark.parametrize("only_masked", [False, True])
+def test_inpainting_keeps_every_pixel_outside_the_feathered_mask(engine, base_image, only_masked):
+    mask = square_mask()
+    params = inpaint(mask_blur=4, inpaint_only_masked=only_masked, inpaint_padding=8)
+    result = next(engine.generate(params, image=base_image, mask=mask)).image
+    feathered = np.asarray(engine._inpaint.mask_processor.blur(mask, 4))
+    before, after = pixels(base_image), pixels(result)
+    assert np.array_equal(after[feathered == 0], before[feathered == 0])
+    assert (after[feathered == 255] != before[feathered == 255]).any(axis=-1).mean() > 0.5
+
+
+def test_all_white_mask_over_a_blank_canvas_generates_from_scratch(engine):
+    blank = Image.new("RGB", (SIZE, SIZE), "white")
+    result = next(engine.generate(inpaint(mask_blur=0), image=blank, mask=Image.new("L", (SIZE, SIZE), 255))).image
+    values = pixels(result)
+    assert (values != 255).any(axis=-1).mean() > 0.9
+    assert values.std() > 5
+
+
+def test_dedicated_inpainting_model_inpaints_and_also_makes_images_from_text(tiny_models):
+    txt2img_folder, inpaint_folder = tiny_models
+    engine = Engine(choose_device("cpu"))
+    engine.load(str(inpaint_folder))
+    image = next(engine.generate(txt2img())).image
+    assert image.size == (SIZE, SIZE) and pixels(image).std() > 5
+    result = next(engine.generate(inpaint(), image=image, mask=square_mask())).image
+    assert np.array_equal(pixels(result)[:8], pixels(image)[:8])
+
+    paired = Engine(choose_device("cpu"))
+    paired.load(str(txt2img_folder), inpaint_model=str(inpaint_folder))
+    assert paired._inpaint.unet.config.in_channels == 9
+    assert paired._txt2img.unet.config.in_channels == 4
+
+
+def test_inpaint_pipeline_shares_the_text_to_image_weights(engine):
+    assert engine._inpaint.unet is engine._txt2img.unet
+    assert engine._inpaint.vae is engine._txt2img.vae
+
+
+def test_cancel_mid_run_stops_within_a_step_and_skips_the_decode(engine, monkeypatch):
+    decodes = []
+    original_decode = engine._txt2img.vae.decode
+    monkeypatch.setattr(engine._txt2img.vae, "decode", lambda *a, **k: decodes.append(1) or original_decode(*a, **k))
+    cancel = threading.Event()
+    steps = []
+
+    def on_progress(progress):
+        steps.append(progress.step)
+        if progress.step == 2:
+            cancel.set()
+
+    results = []
+    with pytest.raises(GenerationCancelled):
+        for result in engine.generate(txt2img(steps=10, batch_count=2), on_progress=on_progress, cancel=cancel):
+            results.append(result)
+    assert steps == [1, 2]
+    assert results == [] and decodes == []
+    # The engine is usable straight after a cancel.
+    assert next(engine.generate(txt2img(steps=2))).image.size == (SIZE, SIZE)
+
+
+def test_long_prompt_warning_quotes_what_was_cut(engine):
+    words = " ".join(f"w{i}" for i in range(60))
+    warnings = engine.prompt_warnings(txt2img(prompt=words))
+    assert len(warnings) == 1
+    assert "longer than the 75 tokens" in warnings[0]
+    assert "w59" in warnings[0] and "w0 " not in warnings[0]
+    assert engine.prompt_warnings(txt2img()) == []
+
+
+@pytest.mark.parametrize(
+    ("image", "mask", "field", "text"),
+    [
+        (None, "mask", "image", "needs an image"),
+        ("image", None, "mask", "needs a mask"),
+        ("image", "small", "mask", "The mask is 32×32 but the image is 64×64"),
+        ("big", "mask", "image", "The image is 128×128 but the request is 64×64"),
+        ("image", "empty", "mask", "The mask is empty"),
+    ],
+)
+def test_inpaint_input_problems_are_named(engine, base_image, image, mask, field, text):
+    images = {"image": base_image, "big": base_image.resize((128, 128)), None: None}
+    masks = {
+        "mask": square_mask(),
+        "small": Image.new("L", (32, 32), 255),
+        "empty": Image.new("L", (SIZE, SIZE), 0),
+        None: None,
+    }
+    with pytest.raises(InvalidParameters) as caught:
+        list(engine.generate(inpaint(), image=images[image], mask=masks[mask]))
+    assert caught.value.field == field
+    assert text in caught.value.message
+
+
+def test_missing_hub_model_while_offline_says_what_to_do():
+    engine = Engine(choose_device("cpu"))
+    with pytest.raises(ModelNotAvailable) as caught:
+        engine.load("someone/not-downloaded-model")
+    assert "not downloaded yet" in caught.value.message
+    assert "Go online" in caught.value.message and "local model" in caught.value.message
+
+
+def test_missing_local_path_is_reported(tmp_path):
+    with pytest.raises(ModelNotAvailable, match="No model found at"):
+        Engine(choose_device("cpu")).load(str(tmp_path / "nothing-here" / "model.safetensors"))
+
+
+@pytest.mark.parametrize("suffix", [".ckpt", ".pt", ".bin"])
+def test_pickle_checkpoints_are_refused_with_the_reason(tmp_path, suffix):
+    checkpoint = tmp_path / f"model{suffix}"
+    checkpoint.write_bytes(b"not really a pickle")
+    with pytest.raises(UnsafeModelFormat) as caught:
+        Engine(choose_device("cpu")).load(str(checkpoint))
+    assert "can run arbitrary code" in caught.value.message
+    assert ".safetensors" in caught.value.message
+
+
+def test_folder_without_model_index_is_a_load_error(tmp_path):
+    with pytest.raises(ModelLoadError, match="has no model_index.json"):
+        Engine(choose_device("cpu")).load(str(tmp_path))
+
+
+def test_incomplete_model_folder_is_a_load_error(tmp_path, tiny_model):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_model, broken)
+    shutil.rmtree(broken / "unet")
+    with pytest.raises(ModelLoadError, match="Could not load the model"):
+        Engine(choose_device("cpu")).load(str(broken))
+
+
+def test_garbage_safetensors_file_is_a_load_error(tmp_path):
+    checkpoint = tmp_path / "model.safetensors"
+    checkpoint.write_bytes(b"\x00" * 64)
+    with pytest.raises(ModelLoadError, match="Could not load the model"):
+        Engine(choose_device("cpu")).load(str(checkpoint))
+
+
+def test_generating_without_a_model_says_so():
+    with pytest.raises(ModelNotAvailable, match="No model is loaded"):
+        list(Engine(choose_device("cpu")).generate(txt2img()))
+
+
+def test_out_of_memory_becomes_advice(engine, monkeypatch):
+    from desktop.errors import OutOfMemory
+
+    def exhausted(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(engine._txt2img.unet, "forward", exhausted)
+    with pytest.raises(OutOfMemory, match="memory savers"):
+        list(engine.generate(txt2img()))
+
+
+def test_hub_model_already_in_the_hugging_face_cache_is_reused_offline(tiny_model):
+    import shutil
+
+    from huggingface_hub import constants
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = Path(constants.HF_HUB_CACHE) / "models--tiny-org--cached-logo-model"
+    shutil.copytree(tiny_model, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    downloads = []
+    engine = Engine(choose_device("cpu"))
+    engine.load("tiny-org/cached-logo-model", on_download=lambda done, total: downloads.append(done))
+    assert downloads == []
+    assert engine.model == "tiny-org/cached-logo-model"
+    assert next(engine.generate(txt2img(steps=1))).image.size == (SIZE, SIZE)
