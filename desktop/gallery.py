@@ -97,7 +97,7 @@ class GalleryStore:
                     (item_id, path.name, created, params.prompt, json.dumps(params.to_dict()), parent_id),
                 )
         except OSError as error:
-            raise GalleryError(_os_message("save the image", self.images_dir, error)) from error
+            raise GalleryError(os_error_message("save the image", self.images_dir, error)) from error
         except sqlite3.Error as error:
             raise GalleryError(
                 f"The image was saved to {path} but the gallery index could not be updated: {error}."
@@ -113,7 +113,7 @@ class GalleryStore:
             item.path.unlink(missing_ok=True)
             item.thumbnail.unlink(missing_ok=True)
         except OSError as error:
-            raise GalleryError(_os_message("delete the image", item.path.parent, error)) from error
+            raise GalleryError(os_error_message("delete the image", item.path.parent, error)) from error
         with self._connect() as db:
             db.execute("DELETE FROM items WHERE id = ?", (item_id,))
 
@@ -232,7 +232,7 @@ def atomic_save_png(image: Image.Image, path: Path, **save_options) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _os_message(action: str, folder: Path, error: OSError) -> str:
+def os_error_message(action: str, folder: Path, error: OSError) -> str:
     import errno
 
     if error.errno == errno.ENOSPC:

@@ -15,6 +15,7 @@ from PIL import Image, PngImagePlugin
 
 from desktop import __version__
 from desktop.errors import InvalidParameters, MetadataError
+from desktop.palette import palette_prompt
 from desktop.params import INPAINT, GenerationParams
 from desktop.schedulers import DEFAULT_SCHEDULER, canonical_scheduler
 
@@ -36,7 +37,8 @@ def _quote(value: str) -> str:
 
 def to_a1111_text(params: GenerationParams) -> str:
     """The A1111 ``parameters`` text for ``params`` (seed must be resolved)."""
-    lines = [params.prompt]
+    # The prompt as sent to the model (palette in words), so other tools reproduce the image.
+    lines = [palette_prompt(params.prompt, params.colors, params.background)]
     if params.negative_prompt:
         lines.append(f"Negative prompt: {params.negative_prompt}")
     pairs = [("Steps", str(params.steps))]
@@ -125,6 +127,9 @@ def parse_a1111_text(text: str) -> GenerationParams:
             kwargs["colors"] = tuple(settings["Palette"].split())
         if "Background" in settings:
             kwargs["background"] = settings["Background"]
+        palette_words = palette_prompt("", kwargs.get("colors", ()), kwargs.get("background", ""))
+        if palette_words and kwargs["prompt"].endswith(palette_words):
+            kwargs["prompt"] = kwargs["prompt"][: -len(palette_words)]
         # A1111's "Model" is a local file stem that rarely names a loadable model here, so only
         # our own files restore the model.
         if "Logo Studio" in settings.get("Version", "") and "Model" in settings:

@@ -54,7 +54,7 @@ def test_our_a1111_text_is_readable_by_an_a1111_parser_and_keeps_the_main_fields
         "fox, logo", negative_prompt="text", seed=5, steps=12, guidance=7.0, scheduler="Euler a", colors=("#ff6600",)
     )
     text = to_a1111_text(params)
-    assert text.splitlines()[0] == "fox, logo"
+    assert text.splitlines()[0] == "fox, logo, orange colors"
     assert text.splitlines()[1] == "Negative prompt: text"
     assert "Steps: 12, Sampler: Euler a, CFG scale: 7, Seed: 5, Size: 512x512" in text
     assert parse_a1111_text(text) == params

@@ -17,6 +17,7 @@ from desktop.engine.devices import DeviceChoice, choose_device
 from desktop.engine.models import DownloadCallback, classify, load_pipeline
 from desktop.engine.preview import latents_to_preview
 from desktop.errors import GenerationCancelled, InvalidParameters, ModelNotAvailable, OutOfMemory
+from desktop.palette import palette_prompt
 from desktop.params import INPAINT, GenerationParams
 from desktop.schedulers import SCHEDULERS
 
@@ -121,7 +122,8 @@ class Engine:
         tokenizer = self._inpaint.tokenizer
         readable = tokenizer.model_max_length - 2  # the start and end markers take two places
         warnings = []
-        for label, text in (("prompt", params.prompt), ("negative prompt", params.negative_prompt)):
+        prompt = palette_prompt(params.prompt, params.colors, params.background)
+        for label, text in (("prompt", prompt), ("negative prompt", params.negative_prompt)):
             encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
             if len(encoded.input_ids) > readable:
                 dropped = text[encoded.offset_mapping[readable][0] :].strip()
@@ -172,7 +174,7 @@ class Engine:
         pipe = self._inpaint if inpaint else self._txt2img
         pipe.scheduler = _make_scheduler(params.scheduler, pipe.scheduler.config)
         arguments = dict(
-            prompt=params.prompt,
+            prompt=palette_prompt(params.prompt, params.colors, params.background),
             negative_prompt=params.negative_prompt,
             num_inference_steps=params.steps,
             guidance_scale=params.guidance,
