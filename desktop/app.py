@@ -6,15 +6,25 @@ import sys
 from pathlib import Path
 
 
-def build_window(data_dir: Path, model: str | None = None):
-    """Build the main window for the gallery under ``data_dir``, without starting the event loop.
+def build_window(data_dir: Path, model: str | None = None, device: str | None = None, config_dir: Path | None = None):
+    """Build the fully wired main window (worker thread included) without starting the event loop.
 
-    A QApplication must exist. The entry point and the GUI tests both use this.
+    ``data_dir`` holds the gallery; settings live in ``config_dir`` (default: the user config
+    folder). A QApplication must exist. The entry point and the GUI tests both use this.
     """
-    from desktop.gallery import GalleryStore
-    from desktop.ui.main_window import MainWindow
+    from PySide6.QtCore import QSettings
 
-    return MainWindow(GalleryStore(data_dir), model=model)
+    from desktop.engine.devices import device_preference
+    from desktop.gallery import GalleryStore
+    from desktop.paths import config_dir as default_config_dir
+    from desktop.ui.main_window import MainWindow
+    from desktop.workers.generation_worker import WorkerHost
+
+    folder = Path(config_dir) if config_dir is not None else default_config_dir()
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    store = GalleryStore(data_dir)
+    host = WorkerHost(store, device_preference(device, settings.value("device/preference", None)))
+    return MainWindow(store, settings, host, model=model)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,10 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "generate":
         return run_generate(args)
-    return run_window(args.model)
+    return run_window(args.model, args.device)
 
 
-def run_window(model: str | None) -> int:
+def run_window(model: str | None, device: str | None) -> int:
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from desktop.errors import LogoStudioError
@@ -35,8 +46,13 @@ def run_window(model: str | None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName("logo-studio")
+    icon = Path(__file__).parent / "resources" / "icon.png"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
     try:
-        window = build_window(data_dir(), model=model)
+        window = build_window(data_dir(), model=model, device=device)
     except LogoStudioError as error:
         print(f"logo-studio: error: {error.message}", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """GalleryStore: every result as a PNG with embedded parameters, indexed in SQLite.
 
-The PNG files are the truth; ``index.sqlite3`` is a fast index that can always be rebuilt from
+Deleted items wait in ``trash/`` until the next open, so a delete can be undone. The PNG files
+are the truth; ``index.sqlite3`` is a fast index that can always be rebuilt from
 them. Writes go to a temporary file that is flushed, synced and renamed into place, so a crash
 mid-save never corrupts or loses an earlier item. Opening a store reconciles the index with the
 files: a PNG without a row is re-indexed from its metadata, a row without a file is dropped, an
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import time
 import uuid
@@ -71,12 +73,14 @@ class GalleryStore:
         self.root = Path(root)
         self.images_dir = self.root / "images"
         self.thumbnails_dir = self.root / "thumbnails"
+        self.trash_dir = self.root / "trash"
         self.index_path = self.root / "index.sqlite3"
         try:
             self.images_dir.mkdir(parents=True, exist_ok=True)
             self.thumbnails_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise GalleryError(f"Cannot create the gallery folder {self.root}: {error.strerror or error}.") from error
+        shutil.rmtree(self.trash_dir, ignore_errors=True)
         self.last_reconcile = self.reconcile()
 
     # -- writing -----------------------------------------------------------------------------
@@ -104,18 +108,51 @@ class GalleryStore:
             ) from error
         return self._item(item_id, path.name, created, params, parent_id)
 
-    def delete(self, item_id: str) -> None:
-        """Remove an item's files, then its row (so a crash in between leaves nothing half-there)."""
+    def delete(self, item_id: str) -> GalleryItem | None:
+        """Move an item into the trash and return it (for :meth:`restore`); None if unknown.
+
+        Files move before the row goes, so a crash in between leaves a row that the next open
+        drops. The trash is emptied for good the next time the gallery is opened.
+        """
         item = self.get(item_id)
         if item is None:
-            return
+            return None
+        trashed_image, trashed_thumbnail = self._trash_paths(item)
         try:
-            item.path.unlink(missing_ok=True)
-            item.thumbnail.unlink(missing_ok=True)
+            self.trash_dir.mkdir(exist_ok=True)
+            os.replace(item.path, trashed_image)
+            if item.thumbnail.exists():
+                os.replace(item.thumbnail, trashed_thumbnail)
         except OSError as error:
             raise GalleryError(os_error_message("delete the image", item.path.parent, error)) from error
         with self._connect() as db:
             db.execute("DELETE FROM items WHERE id = ?", (item_id,))
+        return item
+
+    def restore(self, item: GalleryItem) -> None:
+        """Undo :meth:`delete` of ``item`` within the same session."""
+        trashed_image, trashed_thumbnail = self._trash_paths(item)
+        try:
+            os.replace(trashed_image, item.path)
+            if trashed_thumbnail.exists():
+                os.replace(trashed_thumbnail, item.thumbnail)
+        except OSError as error:
+            raise GalleryError(os_error_message("restore the image", self.images_dir, error)) from error
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO items (id, file, created, prompt, params, parent_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    item.id,
+                    item.path.name,
+                    item.created,
+                    item.params.prompt,
+                    json.dumps(item.params.to_dict()),
+                    item.parent_id,
+                ),
+            )
+
+    def _trash_paths(self, item: GalleryItem) -> tuple[Path, Path]:
+        return self.trash_dir / item.path.name, self.trash_dir / f"thumbnail-{item.path.name}"
 
     # -- reading -----------------------------------------------------------------------------
 

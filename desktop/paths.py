@@ -18,3 +18,14 @@ def data_dir() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False)
+
+
+def config_dir() -> Path:
+    """Where settings live: ``$LOGO_STUDIO_DATA_DIR/config`` when that is set (portable installs,
+    tests), else the platform's user config folder."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser() / "config"
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False)

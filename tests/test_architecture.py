@@ -20,7 +20,9 @@ def test_core_modules_import_no_qt(module):
 
 
 def test_window_code_path_does_not_import_torch_or_diffusers_before_the_window():
-    modules = imported_after("import desktop.app, desktop.ui.main_window, desktop.gallery")
+    modules = imported_after(
+        "import desktop.app, desktop.ui.main_window, desktop.workers.generation_worker, desktop.gallery"
+    )
     assert "torch" not in modules and "diffusers" not in modules
 
 

@@ -105,7 +105,8 @@ def test_every_scheduler_generates(engine):
 def test_progress_reports_each_step_with_a_preview(engine):
     seen = []
     list(engine.generate(txt2img(batch_count=2, steps=4), on_progress=lambda p: seen.append(p)))
-    assert [(p.image_index, p.step, p.total) for p in seen] == [(i, s, 4) for i in range(2) for s in range(1, 5)]
+    expected = [(i, 2, s, 4) for i in range(2) for s in range(1, 5)]
+    assert [(p.image_index, p.image_count, p.step, p.total) for p in seen] == expected
     preview = seen[-1].preview()
     assert preview.mode == "RGB" and preview.size[0] > 0
 

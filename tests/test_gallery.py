@@ -47,13 +47,27 @@ def test_search_by_prompt_text_any_case_and_literal_wildcards(tmp_path):
     assert len(store.items("")) == 3
 
 
-def test_delete_removes_files_and_row(tmp_path):
+def test_delete_removes_the_item_and_restore_brings_it_back_whole(tmp_path):
     store = GalleryStore(tmp_path)
-    keep, gone = store.add(picture(), params("keep")), store.add(picture(), params("gone"))
-    store.delete(gone.id)
+    keep, gone = store.add(picture(), params("keep")), store.add(picture("blue"), params("gone"))
+    deleted = store.delete(gone.id)
+    assert deleted == gone
     assert not gone.path.exists() and not gone.thumbnail.exists()
     assert [item.id for item in store.items()] == [keep.id]
-    store.delete("no-such-id")
+    assert store.delete("no-such-id") is None
+    store.restore(deleted)
+    assert [item.id for item in store.items()] == [gone.id, keep.id]
+    with Image.open(gone.path) as image:
+        assert image.getpixel((0, 0)) == (0, 0, 255)
+    assert gone.thumbnail.exists()
+
+
+def test_deleted_items_are_gone_for_good_after_reopening(tmp_path):
+    store = GalleryStore(tmp_path)
+    gone = store.add(picture(), params("gone"))
+    store.delete(gone.id)
+    reopened = GalleryStore(tmp_path)
+    assert reopened.items() == [] and not reopened.trash_dir.exists()
 
 
 def test_crash_during_save_leaves_earlier_items_intact_and_no_partial_file(tmp_path, monkeypatch):

@@ -7,8 +7,16 @@ from desktop.params import GenerationParams
 
 @pytest.mark.parametrize(
     ("color", "word"),
-    [("#ff6600", "orange"), ("#001f3f", "dark blue"), ("#000080", "navy blue"), ("#ffffff", "white"), ("#0a0a0a", "black"), ("#d4af37", "gold"),
-     ("#e02020", "red"), ("#008080", "teal")],
+    [
+        ("#ff6600", "orange"),
+        ("#001f3f", "dark blue"),
+        ("#000080", "navy blue"),
+        ("#ffffff", "white"),
+        ("#0a0a0a", "black"),
+        ("#d4af37", "gold"),
+        ("#e02020", "red"),
+        ("#008080", "teal"),
+    ],
 )
 def test_colours_are_named_in_words(color, word):
     assert color_word(color) == word

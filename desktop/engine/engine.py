@@ -157,17 +157,17 @@ class Engine:
             if cancel.is_set():
                 raise GenerationCancelled("Generation was cancelled.")
             one = params.for_image(index)
-            result = self._generate_one(one, image, mask, index, on_progress, cancel)
+            result = self._generate_one(one, image, mask, (index, params.batch_count), on_progress, cancel)
             yield GeneratedImage(result, one, index)
 
-    def _generate_one(self, params, image, mask, index, on_progress, cancel) -> Image.Image:
+    def _generate_one(self, params, image, mask, position, on_progress, cancel) -> Image.Image:
         import torch
 
         def on_step_end(pipe, step, timestep, tensors):
             if cancel.is_set():
                 raise GenerationCancelled("Generation was cancelled.")
             if on_progress is not None:
-                on_progress(Progress(index, params.batch_count, step + 1, pipe.num_timesteps, tensors["latents"]))
+                on_progress(Progress(*position, step + 1, pipe.num_timesteps, tensors["latents"]))
             return tensors
 
         inpaint = params.mode == INPAINT or self._txt2img is None

@@ -72,6 +72,15 @@ def classify(ref: str, *, allow_pickle: bool = False) -> ModelSource:
     )
 
 
+def is_available_locally(ref: str) -> bool:
+    """True when ``ref`` can be loaded without a download (a path that exists, or a cached hub model)."""
+    try:
+        source = classify(ref, allow_pickle=True)
+    except (ModelNotAvailable, ModelLoadError):
+        return False
+    return source.kind != HUB or cached_hub_folder(source.location) is not None
+
+
 def cached_hub_folder(repo_id: str) -> Path | None:
     """The local snapshot of ``repo_id`` in the HF cache if it is complete enough to load, else None."""
     from huggingface_hub import snapshot_download

@@ -1,0 +1,199 @@
+"""The worker that owns the engine on one long-lived QThread and reports through Qt signals.
+
+Jobs arrive through queued signals, so the thread's event loop is the FIFO job queue. Cancel is a
+``threading.Event`` on each job, set directly from the GUI thread; the engine checks it every
+step. Every job ends with exactly one of jobFinished, jobFailed or jobCancelled.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from PIL import Image
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from desktop.errors import GenerationCancelled, LogoStudioError
+from desktop.gallery import GalleryStore
+from desktop.params import GenerationParams
+
+_job_ids = itertools.count(1)
+
+
+@dataclass
+class Job:
+    """One request: parameters with the seed already chosen, and the canvas for inpainting."""
+
+    params: GenerationParams
+    image: Image.Image | None = None
+    mask: Image.Image | None = None
+    parent_id: str | None = None
+    id: int = field(default_factory=lambda: next(_job_ids))
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True)
+class StepUpdate:
+    """Progress of a job, as sent to the GUI thread (a PIL preview, never a QPixmap)."""
+
+    image_index: int
+    image_count: int
+    step: int
+    total: int
+    preview: Image.Image | None
+
+
+class GenerationWorker(QObject):
+    deviceReady = Signal(str)
+    modelLoading = Signal(str)
+    downloadProgress = Signal(int, int)
+    modelReady = Signal(str)
+    modelFailed = Signal(str, str)
+    modelChecked = Signal(str, bool)
+    jobStarted = Signal(int)
+    jobProgress = Signal(int, object)
+    jobWarning = Signal(int, str)
+    imageSaved = Signal(int, object)
+    jobFinished = Signal(int)
+    jobFailed = Signal(int, str)
+    jobCancelled = Signal(int)
+
+    def __init__(self, store: GalleryStore, device_preference: str = "auto") -> None:
+        super().__init__()
+        self.store = store
+        self.device_preference = device_preference
+        self.engine = None
+        self.preview_every = 0.0  # seconds between previews; 0 = every step
+
+    @Slot()
+    def initialize(self) -> None:
+        """Import torch and pick the device, on the worker thread (the window is already up)."""
+        try:
+            self._ensure_engine()
+        except LogoStudioError as error:
+            self.deviceReady.emit(f"Device error: {error.message}")
+
+    def _ensure_engine(self):
+        if self.engine is None:
+            from desktop.engine import Engine, choose_device
+
+            self.engine = Engine(choose_device(self.device_preference))
+            self.deviceReady.emit(self.engine.device.describe())
+        return self.engine
+
+    @Slot(str)
+    def checkModel(self, model: str) -> None:
+        """Report whether ``model`` is on this computer (no download, no loading)."""
+        from desktop.engine.models import is_available_locally
+
+        self.modelChecked.emit(model, is_available_locally(model))
+
+    @Slot(str)
+    def loadModel(self, model: str) -> None:
+        """Load ``model`` now (e.g. when the user picks it), reporting through the model signals."""
+        try:
+            self._load(model)
+        except LogoStudioError as error:
+            self.modelFailed.emit(model, error.message)
+        except Exception as error:  # noqa: BLE001 - anything unexpected still reaches the user as text
+            traceback.print_exc(file=sys.stderr)
+            self.modelFailed.emit(model, f"Unexpected error while loading {model}: {error}")
+
+    def _load(self, model: str) -> None:
+        engine = self._ensure_engine()
+        if engine.loaded and engine.model == model:
+            return
+        self.modelLoading.emit(model)
+        engine.load(model, on_download=lambda done, total: self.downloadProgress.emit(done, total))
+        self.modelReady.emit(model)
+
+    @Slot(object)
+    def runJob(self, job: Job) -> None:
+        if job.cancel.is_set():
+            self.jobCancelled.emit(job.id)
+            return
+        self.jobStarted.emit(job.id)
+        try:
+            self._load(job.params.model)
+            for warning in self.engine.prompt_warnings(job.params):
+                self.jobWarning.emit(job.id, warning)
+            last_preview = [0.0]
+
+            def on_progress(progress) -> None:
+                now = time.monotonic()
+                preview = None
+                if now - last_preview[0] >= self.preview_every or progress.step == progress.total:
+                    preview, last_preview[0] = progress.preview(), now
+                update = StepUpdate(progress.image_index, progress.image_count, progress.step, progress.total, preview)
+                self.jobProgress.emit(job.id, update)
+
+            results = self.engine.generate(
+                job.params, image=job.image, mask=job.mask, on_progress=on_progress, cancel=job.cancel
+            )
+            for result in results:
+                item = self.store.add(result.image, result.params, parent_id=job.parent_id)
+                self.imageSaved.emit(job.id, item)
+        except GenerationCancelled:
+            self.jobCancelled.emit(job.id)
+        except LogoStudioError as error:
+            self.jobFailed.emit(job.id, error.message)
+        except Exception as error:  # noqa: BLE001 - the window shows a message, the log keeps the trace
+            traceback.print_exc(file=sys.stderr)
+            self.jobFailed.emit(job.id, f"Unexpected error: {error}. Details are in the log.")
+        else:
+            self.jobFinished.emit(job.id)
+
+
+class WorkerHost(QObject):
+    """Owns the worker's QThread: starts it, queues work onto it, and shuts it down cleanly."""
+
+    submitJob = Signal(object)
+    submitModel = Signal(str)
+    checkModel = Signal(str)
+
+    def __init__(self, store: GalleryStore, device_preference: str = "auto") -> None:
+        super().__init__()
+        self.thread = QThread()
+        self.thread.setObjectName("generation-worker")
+        self.worker = GenerationWorker(store, device_preference)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.initialize)
+        self.submitJob.connect(self.worker.runJob)
+        self.submitModel.connect(self.worker.loadModel)
+        self.checkModel.connect(self.worker.checkModel)
+        self.pending: dict[int, Job] = {}
+        # Bound slots, not lambdas: a lambda would run in the worker thread (see MainWindow).
+        self.worker.jobFinished.connect(self._forget)
+        self.worker.jobFailed.connect(self._forget_failed)
+        self.worker.jobCancelled.connect(self._forget)
+
+    def start(self) -> None:
+        """Start the thread; connect to the worker's signals first so none is missed."""
+        self.thread.start()
+
+    def submit(self, job: Job) -> None:
+        self.pending[job.id] = job
+        self.submitJob.emit(job)
+
+    def cancel_all(self) -> None:
+        """Cancel the running job and everything queued behind it (thread-safe flags)."""
+        for job in self.pending.values():
+            job.cancel.set()
+
+    @Slot(int)
+    def _forget(self, job_id: int) -> None:
+        self.pending.pop(job_id, None)
+
+    @Slot(int, str)
+    def _forget_failed(self, job_id: int, _message: str) -> None:
+        self.pending.pop(job_id, None)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Cancel everything and stop the thread; False if it did not stop in time."""
+        self.cancel_all()
+        self.thread.quit()
+        return self.thread.wait(timeout_ms)
