@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -57,4 +58,13 @@ def run_window(model: str | None, device: str | None) -> int:
         print(f"logo-studio: error: {error.message}", file=sys.stderr)
         return 1
     window.show()
-    return app.exec()
+    code = app.exec()
+    from desktop.workers.generation_worker import workers_still_running
+
+    if workers_still_running():
+        # Closed while a model was loading: settings are saved, nothing is half-written (all
+        # writes are atomic), so end now instead of waiting for the load to finish.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

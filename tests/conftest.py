@@ -68,3 +68,12 @@ def engine(tiny_model):
     loaded = Engine(choose_device("cpu"))
     loaded.load(str(tiny_model))
     return loaded
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Let workers that were still starting when their window closed finish, so no QThread is
+    destroyed while running at interpreter exit (the app itself ends with os._exit instead)."""
+    module = sys.modules.get("desktop.workers.generation_worker")
+    if module is not None:
+        for host in module._still_running:
+            host.thread.wait(120_000)

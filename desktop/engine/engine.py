@@ -271,6 +271,14 @@ def _empty_device_cache(device: DeviceChoice) -> None:
         torch.mps.empty_cache()
 
 
+def import_pipeline_modules() -> None:
+    """Import what loading a model needs (diffusers pipelines, CLIP), so a later load is faster."""
+    _quiet_libraries()
+    import diffusers.pipelines.stable_diffusion  # noqa: F401
+    from diffusers import StableDiffusionInpaintPipeline, StableDiffusionPipeline  # noqa: F401
+    from transformers import CLIPTextModel, CLIPTokenizer  # noqa: F401
+
+
 def _quiet_libraries() -> None:
     """Progress bars and advice on stderr are for notebooks, not for an app's users."""
     from diffusers.utils import logging as diffusers_logging

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.worker = host.worker
         self.presets = load_presets()
         self.model_available: dict[str, bool] = {}
+        self._preload_model = ""  # loaded in the background as soon as it is known to be on disk
         self._job_started_at = 0.0
         self._last_deleted: GalleryItem | None = None
         self.setWindowTitle("Logo Studio")
@@ -85,8 +86,10 @@ class MainWindow(QMainWindow):
         self._restore_settings(model)
         self.refresh_gallery()
         self._set_running(False)
-        self.host.start()
-        self.host.checkModel.emit(self.current_model())
+        # The worker imports torch: start it once the window has painted (or after a second, for
+        # a window that starts minimised), so the window appears at once.
+        QTimer.singleShot(1000, self.host.start)
+        self._preload(self.current_model())
 
     # -- building ----------------------------------------------------------------------------
 
@@ -165,6 +168,7 @@ class MainWindow(QMainWindow):
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_combo.setMinimumContentsLength(6)
         self.model_combo.currentTextChanged.connect(self._model_text_changed)
+        self.model_combo.activated.connect(lambda _index: self._preload(self.current_model()))
         browse_button = QToolButton()
         browse_button.setObjectName("modelBrowseButton")
         browse_button.setText("Browse…")
@@ -747,9 +751,20 @@ class MainWindow(QMainWindow):
     def _job_cancelled(self, job_id: int) -> None:
         self._job_ended(status="Cancelled.")
 
+    def _preload(self, model: str) -> None:
+        """Load ``model`` in the background if it is on this computer (never downloads)."""
+        self._preload_model = model
+        if self.model_available.get(model):
+            self.host.submitModel.emit(model)
+        else:
+            self.host.checkModel.emit(model)
+
     @Slot(str, bool)
     def _model_checked(self, model: str, available: bool) -> None:
         self.model_available[model] = available
+        if available and model == self._preload_model:
+            self._preload_model = ""
+            self.host.submitModel.emit(model)
         if model != self.current_model():
             return
         if available:
@@ -863,6 +878,7 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, "Choose a diffusers model folder (with model_index.json)")
         if folder:
             self.model_combo.setCurrentText(folder)
+            self._preload(folder)
 
     def choose_model_file(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -870,6 +886,7 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.model_combo.setCurrentText(path)
+            self._preload(path)
 
     def _remember_model(self, model: str) -> None:
         if self.model_combo.findText(model) < 0:
@@ -911,6 +928,11 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/splitter", self.splitter.saveState())
         settings.sync()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self.host.started:
+            QTimer.singleShot(0, self.host.start)
 
     def closeEvent(self, event) -> None:
         self.save_settings()

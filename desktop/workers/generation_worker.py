@@ -23,6 +23,16 @@ from desktop.params import GenerationParams
 
 _job_ids = itertools.count(1)
 
+# Hosts whose thread was still busy (a model load or import cannot be interrupted) when the
+# window closed. Kept referenced so that no QThread is destroyed while it runs, which would
+# abort the process; the entry point then ends the process without waiting for them.
+_still_running: list[WorkerHost] = []
+
+
+def workers_still_running() -> bool:
+    """True when a closed window left a worker thread busy."""
+    return any(host.thread.isRunning() for host in _still_running)
+
 
 @dataclass
 class Job:
@@ -71,11 +81,17 @@ class GenerationWorker(QObject):
 
     @Slot()
     def initialize(self) -> None:
-        """Import torch and pick the device, on the worker thread (the window is already up)."""
+        """Import torch and diffusers and pick the device, on the worker thread, while the user is
+        still typing: big imports hold the GIL for long stretches, which would otherwise stall the
+        window when the first job starts."""
         try:
             self._ensure_engine()
         except LogoStudioError as error:
             self.deviceReady.emit(f"Device error: {error.message}")
+            return
+        from desktop.engine.engine import import_pipeline_modules
+
+        import_pipeline_modules()
 
     def _ensure_engine(self):
         if self.engine is None:
@@ -166,14 +182,22 @@ class WorkerHost(QObject):
         self.submitModel.connect(self.worker.loadModel)
         self.checkModel.connect(self.worker.checkModel)
         self.pending: dict[int, Job] = {}
+        self._started = False
         # Bound slots, not lambdas: a lambda would run in the worker thread (see MainWindow).
         self.worker.jobFinished.connect(self._forget)
         self.worker.jobFailed.connect(self._forget_failed)
         self.worker.jobCancelled.connect(self._forget)
 
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    @Slot()
     def start(self) -> None:
-        """Start the thread; connect to the worker's signals first so none is missed."""
-        self.thread.start()
+        """Start the thread (once); connect to the worker's signals first so none is missed."""
+        if not self._started:
+            self._started = True
+            self.thread.start()
 
     def submit(self, job: Job) -> None:
         self.pending[job.id] = job
@@ -192,8 +216,12 @@ class WorkerHost(QObject):
     def _forget_failed(self, job_id: int, _message: str) -> None:
         self.pending.pop(job_id, None)
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Cancel everything and stop the thread; False if it did not stop in time."""
+    def shutdown(self, timeout_ms: int = 2000) -> bool:
+        """Cancel everything and stop the thread; False if it is still busy after ``timeout_ms``
+        (loading a model cannot be interrupted), in which case it is left to finish on its own."""
         self.cancel_all()
         self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        if self.thread.wait(timeout_ms):
+            return True
+        _still_running.append(self)
+        return False
