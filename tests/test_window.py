@@ -377,8 +377,17 @@ def test_a_failing_job_shows_a_readable_message(qtbot, make_window, tmp_path):
     assert "Traceback" not in window.error_banner.text()
 
 
-def test_device_is_shown_in_the_status_bar(qtbot, window):
+def test_device_is_shown_in_the_status_bar_and_a_choice_is_explained_and_remembered(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: "CPU" in window.device_label.text(), timeout=30_000)
+    window.device_combo.setCurrentIndex(window.device_combo.findData("cuda"))
+    window._device_chosen(window.device_combo.currentIndex())
+    qtbot.waitUntil(lambda: "no NVIDIA GPU" in window.device_label.text(), timeout=30_000)
+    assert window.settings.value("device/preference") == "cuda"
+    window.device_combo.setCurrentIndex(window.device_combo.findData("cpu"))
+    window._device_chosen(window.device_combo.currentIndex())
+    qtbot.waitUntil(lambda: "CPU" in window.device_label.text(), timeout=30_000)
+    generate(qtbot, window, "after switching")
+    assert len(window.store.items()) == 1
 
 
 def test_paths_are_under_the_test_data_dir(window, tmp_path):

@@ -182,6 +182,23 @@ class MainWindow(QMainWindow):
         model_row.addWidget(browse_button)
         form.addRow("Model", model_row)
 
+        self.device_combo = QComboBox()
+        self.device_combo.setObjectName("deviceCombo")
+        self.device_combo.setAccessibleName("Device")
+        self.device_combo.setToolTip(
+            "Where images are computed. Auto picks an NVIDIA GPU, then Apple MPS, then the CPU."
+        )
+        for label, value in (
+            ("Auto", "auto"),
+            ("CPU", "cpu"),
+            ("NVIDIA GPU (CUDA)", "cuda"),
+            ("Apple GPU (MPS)", "mps"),
+        ):
+            self.device_combo.addItem(label, value)
+        self.device_combo.setCurrentIndex(self.device_combo.findData(self.worker.device_preference))
+        self.device_combo.activated.connect(self._device_chosen)
+        form.addRow("Device", self.device_combo)
+
         self.scheduler_combo = QComboBox()
         self.scheduler_combo.setObjectName("schedulerCombo")
         self.scheduler_combo.setAccessibleName("Sampler")
@@ -726,6 +743,12 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     # -- worker signals ----------------------------------------------------------------------
+
+    def _device_chosen(self, _index: int) -> None:
+        preference = self.device_combo.currentData()
+        self.settings.setValue("device/preference", preference)
+        self.device_label.setText("Device: switching…")
+        self.host.setDevice.emit(preference)
 
     @Slot(str)
     def _device_ready(self, text: str) -> None:

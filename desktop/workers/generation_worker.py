@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import sys
 import threading
-import time
 import traceback
 from dataclasses import dataclass, field
 
@@ -77,7 +76,6 @@ class GenerationWorker(QObject):
         self.store = store
         self.device_preference = device_preference
         self.engine = None
-        self.preview_every = 0.0  # seconds between previews; 0 = every step
 
     @Slot()
     def initialize(self) -> None:
@@ -100,6 +98,20 @@ class GenerationWorker(QObject):
             self.engine = Engine(choose_device(self.device_preference))
             self.deviceReady.emit(self.engine.device.describe())
         return self.engine
+
+    @Slot(str)
+    def setDevice(self, preference: str) -> None:
+        """Switch device ('auto', 'cpu', 'cuda', 'mps'); the model reloads at the next job."""
+        if preference == self.device_preference and self.engine is not None:
+            return
+        self.device_preference = preference
+        if self.engine is not None:
+            self.engine.unload()
+        self.engine = None
+        try:
+            self._ensure_engine()
+        except LogoStudioError as error:
+            self.deviceReady.emit(f"Device error: {error.message}")
 
     @Slot(str)
     def checkModel(self, model: str) -> None:
@@ -137,14 +149,11 @@ class GenerationWorker(QObject):
             self._load(job.params.model)
             for warning in self.engine.prompt_warnings(job.params):
                 self.jobWarning.emit(job.id, warning)
-            last_preview = [0.0]
 
             def on_progress(progress) -> None:
-                now = time.monotonic()
-                preview = None
-                if now - last_preview[0] >= self.preview_every or progress.step == progress.total:
-                    preview, last_preview[0] = progress.preview(), now
-                update = StepUpdate(progress.image_index, progress.image_count, progress.step, progress.total, preview)
+                update = StepUpdate(
+                    progress.image_index, progress.image_count, progress.step, progress.total, progress.preview()
+                )
                 self.jobProgress.emit(job.id, update)
 
             results = self.engine.generate(
@@ -170,6 +179,7 @@ class WorkerHost(QObject):
     submitJob = Signal(object)
     submitModel = Signal(str)
     checkModel = Signal(str)
+    setDevice = Signal(str)
 
     def __init__(self, store: GalleryStore, device_preference: str = "auto") -> None:
         super().__init__()
@@ -181,6 +191,7 @@ class WorkerHost(QObject):
         self.submitJob.connect(self.worker.runJob)
         self.submitModel.connect(self.worker.loadModel)
         self.checkModel.connect(self.worker.checkModel)
+        self.setDevice.connect(self.worker.setDevice)
         self.pending: dict[int, Job] = {}
         self._started = False
         # Bound slots, not lambdas: a lambda would run in the worker thread (see MainWindow).
