@@ -30,11 +30,13 @@ def build_window(data_dir: Path, model: str | None = None, device: str | None = 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: a subcommand runs headless; no subcommand opens the window."""
-    from desktop.cli import build_parser, run_generate
+    from desktop.cli import build_parser, run_export, run_generate
 
     args = build_parser().parse_args(argv)
     if args.command == "generate":
         return run_generate(args)
+    if args.command == "export":
+        return run_export(args)
     return run_window(args.model, args.device)
 
 

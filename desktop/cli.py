@@ -66,7 +66,60 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow loading pickle checkpoints (.ckpt/.bin): they can run code",
     )
+    export = commands.add_parser(
+        "export",
+        help="turn an image into logo files: palette lock, transparent PNG, SVG, wordmark, icon set",
+        description="Write logo files for INPUT into --out and print their paths. Without options: a PNG copy.",
+    )
+    export.add_argument("input", type=Path, metavar="INPUT.png")
+    export.add_argument("--out", type=Path, required=True, help="folder to write into")
+    export.add_argument("--palette", default="", help='brand colours, e.g. "#FF6600,#001F3F" (default: from INPUT)')
+    export.add_argument(
+        "--background", default="", help="background colour to remove (default: from INPUT or detected)"
+    )
+    export.add_argument("--palette-lock", action="store_true", help="snap every pixel to the palette")
+    export.add_argument("--transparent", action="store_true", help="make the flat background transparent")
+    export.add_argument("--svg", action="store_true", help="trace to SVG")
+    export.add_argument("--svg-mode", choices=("color", "single"), default="color", help="colour or one-colour SVG")
+    export.add_argument("--icon-set", action="store_true", help="PNG icons 16-1024 px, favicon.ico and SVG")
+    export.add_argument("--wordmark", metavar="BRAND", help="add the brand name beside or below the mark")
+    export.add_argument("--font", default="", help="font family or .ttf/.otf file for --wordmark")
+    export.add_argument("--layout", choices=("horizontal", "stacked"), default="horizontal")
+    export.add_argument("--text-color", default="", help="wordmark colour (default: the first palette colour)")
+    export.add_argument("--overwrite", action="store_true", help="replace files that already exist")
     return parser
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Run ``logo-studio export``; returns the exit code."""
+    from desktop.logo.pipeline import LogoExport, export_logo, parse_palette
+    from desktop.logo.wordmark import WordmarkStyle
+
+    try:
+        palette = parse_palette(args.palette)
+        background = parse_palette(args.background)[0] if args.background else ""
+        wordmark = None
+        if args.wordmark is not None:
+            color = parse_palette(args.text_color)[0] if args.text_color else (palette[0] if palette else "#000000")
+            wordmark = WordmarkStyle(args.wordmark, font=args.font, color=color, layout=args.layout)
+        options = LogoExport(
+            palette=palette,
+            background=background,
+            palette_lock=args.palette_lock,
+            transparent=args.transparent,
+            svg=args.svg,
+            svg_mode=args.svg_mode,
+            icon_set=args.icon_set,
+            wordmark=wordmark,
+        )
+        written = export_logo(args.input, args.out, options, overwrite=args.overwrite)
+    except InvalidParameters as error:
+        return _fail(error, EXIT_USAGE)
+    except LogoStudioError as error:
+        return _fail(error, EXIT_FAILURE)
+    for path in written:
+        print(path)
+    return 0
 
 
 def run_generate(args: argparse.Namespace) -> int:

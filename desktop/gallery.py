@@ -16,10 +16,12 @@ import shutil
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image
 
@@ -256,17 +258,23 @@ class GalleryStore:
         return GalleryItem(item_id, self.images_dir / name, self.thumbnails_dir / name, created, params, parent_id)
 
 
-def atomic_save_png(image: Image.Image, path: Path, **save_options) -> None:
-    """Write a PNG next to ``path``, sync it, then rename it into place."""
+def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Call ``write`` on a temporary file next to ``path``, sync it, then rename it into place,
+    so ``path`` is either the old file or the complete new one, never half of one."""
     temporary = path.with_name(f"{_TEMP_PREFIX}{uuid.uuid4().hex[:8]}-{path.name}")
     try:
         with open(temporary, "wb") as handle:
-            image.save(handle, format="PNG", **save_options)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def atomic_save_png(image: Image.Image, path: Path, **save_options) -> None:
+    """Save ``image`` as PNG at ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda handle: image.save(handle, format="PNG", **save_options))
 
 
 def os_error_message(action: str, folder: Path, error: OSError) -> str:

@@ -146,3 +146,66 @@ def test_low_memory_mode_generates_the_same_image_up_to_rounding(tiny_model, cap
         difference = np.abs(np.asarray(first, dtype=np.int16) - np.asarray(second, dtype=np.int16))
     # Attention slicing and VAE tiling change the order of float sums, not the picture.
     assert difference.mean() < 8
+
+
+def test_export_command_writes_and_prints_the_logo_files(tmp_path, capsys):
+    from test_logo import two_colour_mark
+
+    from desktop.metadata import png_info
+    from desktop.params import GenerationParams
+
+    source = tmp_path / "mark.png"
+    two_colour_mark().save(source, pnginfo=png_info(GenerationParams("Fox mark", seed=1, width=128, height=128)))
+    code = main(
+        [
+            "export",
+            str(source),
+            "--out",
+            str(tmp_path / "out"),
+            "--palette",
+            "#E02020,#1B2A4A",
+            "--palette-lock",
+            "--transparent",
+            "--svg",
+            "--icon-set",
+            "--wordmark",
+            "Foxly",
+            "--layout",
+            "stacked",
+        ]
+    )
+    assert code == 0
+    printed = [Path(line) for line in capsys.readouterr().out.splitlines()]
+    # PNG, SVG, wordmark PNG + SVG, 10 icons, favicon.ico, logo.svg
+    assert all(path.exists() for path in printed) and len(printed) == 16
+    assert {p.name for p in printed} >= {"fox-mark.png", "fox-mark.svg", "fox-mark-wordmark-stacked.svg", "favicon.ico"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message", "code"),
+    [
+        (["--palette", "#ffffff", "--palette-lock"], "at least two colours", 2),  # white on white
+        (["--palette", "orange"], "'orange' in the palette is not a colour", 2),
+        (["--wordmark", "Foxly", "--font", "Nonexistent Font Family"], "could not be found", 2),
+    ],
+)
+def test_export_command_bad_input_is_one_clear_line(tmp_path, capsys, extra, message, code):
+    from test_logo import red_disc
+
+    source = tmp_path / "noise.png"
+    red_disc().save(source)
+    assert main(["export", str(source), "--out", str(tmp_path / "out"), *extra]) == code
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_export_command_refuses_to_overwrite(tmp_path, capsys):
+    from test_logo import red_disc
+
+    source = tmp_path / "disc.png"
+    red_disc().save(source)
+    out = tmp_path / "o"
+    assert main(["export", str(source), "--out", str(out)]) == 0
+    assert main(["export", str(source), "--out", str(out)]) == 1
+    assert "already exist" in capsys.readouterr().err

@@ -393,3 +393,59 @@ def test_device_is_shown_in_the_status_bar_and_a_choice_is_explained_and_remembe
 def test_paths_are_under_the_test_data_dir(window, tmp_path):
     assert Path(window.store.root) == tmp_path / "gallery"
     assert Path(window.settings.fileName()).parent == tmp_path / "config"
+
+
+def test_logo_files_from_the_gallery_preview_and_export(qtbot, window, tmp_path, monkeypatch):
+    from test_logo import two_colour_mark
+
+    from desktop.ui.logo_export_dialog import LogoExportDialog
+
+    params = GenerationParams(
+        "Fox mark", colors=("#e02020", "#1b2a4a"), background="#ffffff", seed=5, width=128, height=128
+    )
+    window.store.add(two_colour_mark(), params)
+    window.refresh_gallery()
+    window.gallery_view.setCurrentRow(0)
+    qtbot.mouseClick(window.logo_files_button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(LogoExportDialog)
+    assert dialog is not None and dialog.isVisible()
+    qtbot.mouseClick(dialog.transparent, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.palette_lock, Qt.MouseButton.LeftButton)
+    dialog.svg.setChecked(True)
+    dialog.icon_set.setChecked(True)
+    dialog.wordmark.setChecked(True)
+    qtbot.keyClicks(dialog.brand_edit, "Foxly")
+    dialog.backdrop.setCurrentIndex(dialog.backdrop.findData("dark"))
+    dialog.refresh_preview()
+    preview = dialog.preview.pixmap().toImage()
+    assert preview.pixelColor(3, preview.height() // 2).name() == "#1e1e1e"  # transparent corner over dark
+    assert dialog.message.text() == ""
+    out = tmp_path / "logo-files"
+    dialog.folder_edit.setText(str(out))
+    written = []
+    dialog.exported.connect(written.extend)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert (out / "fox-mark.svg").exists() and (out / "fox-mark-icons" / "favicon.ico").exists()
+    assert (out / "fox-mark-wordmark-horizontal.png").exists() and len(written) == 16
+    with Image.open(out / "fox-mark.png") as image:
+        assert image.mode == "RGBA" and read_params(image) == params
+
+    again = LogoExportDialog(window.gallery_view.selected_item(), window.settings, window)
+    assert again.folder_edit.text() == str(out) and again.brand_edit.text() == "Foxly"
+    again.svg.setChecked(True)
+    monkeypatch.setattr(again, "confirm_replace", lambda message: False)
+    before = (out / "fox-mark.svg").read_bytes()
+    again.export()
+    assert "already exist" in again.message.text()
+    assert (out / "fox-mark.svg").read_bytes() == before
+
+
+def test_logo_files_for_a_busy_image_explain_the_missing_background(qtbot, window):
+    from desktop.ui.logo_export_dialog import LogoExportDialog
+
+    generate(qtbot, window, "noise")  # the tiny model paints noise: no flat background
+    window.gallery_view.setCurrentRow(0)
+    dialog = LogoExportDialog(window.gallery_view.selected_item(), window.settings, window)
+    dialog.transparent.setChecked(True)
+    dialog.refresh_preview()
+    assert "No flat background found" in dialog.message.text()

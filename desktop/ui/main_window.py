@@ -59,6 +59,7 @@ from desktop.presets import apply_preset, load_presets
 from desktop.schedulers import SCHEDULERS
 from desktop.ui.export_dialog import ExportDialog
 from desktop.ui.gallery_view import GalleryView
+from desktop.ui.logo_export_dialog import LogoExportDialog
 from desktop.ui.mask_canvas import BRUSH, ERASER, MaskCanvas
 from desktop.ui.palette_widget import PaletteWidget
 from desktop.ui.qtimage import pil_to_qimage
@@ -392,8 +393,15 @@ class MainWindow(QMainWindow):
         self.export_button.setObjectName("exportButton")
         self.export_button.setToolTip("Export the selected logo as PNG (Ctrl+E)")
         self.export_button.clicked.connect(self.export_selected)
+        self.logo_files_button = QPushButton("Logo files…")
+        self.logo_files_button.setObjectName("logoExportButton")
+        self.logo_files_button.setToolTip(
+            "Palette lock, transparent PNG, SVG, wordmark and icon set for the selected logo (Ctrl+Shift+E)"
+        )
+        self.logo_files_button.clicked.connect(self.export_logo_files)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.export_button)
+        buttons.addWidget(self.logo_files_button)
         layout.addWidget(QLabel("Gallery"))
         layout.addWidget(self.search_edit)
         layout.addWidget(self.gallery_view, 1)
@@ -416,6 +424,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(action("Open image…", QKeySequence.StandardKey.Open, self.choose_image))
         file_menu.addAction(action("New blank canvas", "Ctrl+Shift+N", self.new_canvas))
         file_menu.addAction(action("Export selected as PNG…", "Ctrl+E", self.export_selected))
+        file_menu.addAction(action("Export logo files…", "Ctrl+Shift+E", self.export_logo_files))
         file_menu.addSeparator()
         file_menu.addAction(action("Quit", QKeySequence.StandardKey.Quit, self.close))
         generate_menu = self.menuBar().addMenu("&Generate")
@@ -448,6 +457,7 @@ class MainWindow(QMainWindow):
         action("Reuse seed", "", lambda: self._with_selected(self.reuse_seed), widget=gallery)
         action("Copy seed", "", lambda: self._with_selected(self.copy_seed), widget=gallery)
         action("Export PNG…", "", self.export_selected, widget=gallery)
+        action("Export logo files…", "", self.export_logo_files, widget=gallery)
         action("Show in folder", "", lambda: self._with_selected(self.show_in_folder), widget=gallery)
         action(
             "Delete",
@@ -691,6 +701,7 @@ class MainWindow(QMainWindow):
     def _update_gallery_buttons(self) -> None:
         selected = self.gallery_view.selected_item() is not None
         self.export_button.setEnabled(selected)
+        self.logo_files_button.setEnabled(selected)
         self.open_button.setEnabled(selected)
 
     def _with_selected(self, handler) -> None:
@@ -741,6 +752,19 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(item, self.settings, self)
         dialog.exported.connect(lambda path: self.statusBar().showMessage(f"Exported {path}", 6000))
         dialog.open()
+
+    def export_logo_files(self) -> None:
+        item = self.gallery_view.selected_item()
+        if item is None:
+            self.show_error("Select a logo in the gallery first.")
+            return
+        dialog = LogoExportDialog(item, self.settings, self)
+        dialog.exported.connect(self._logo_files_written)
+        dialog.open()
+
+    def _logo_files_written(self, paths: list) -> None:
+        folder = Path(paths[0]).parent if paths else ""
+        self.statusBar().showMessage(f"Wrote {len(paths)} files to {folder}", 8000)
 
     # -- worker signals ----------------------------------------------------------------------
 

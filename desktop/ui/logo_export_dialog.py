@@ -1,0 +1,257 @@
+"""Logo files for a gallery item: palette lock, transparent PNG, SVG, wordmark and icon set,
+previewed on a checkerboard and on light and dark backdrops before anything is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFontComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
+)
+
+from desktop.errors import GalleryError, LogoStudioError
+from desktop.gallery import GalleryItem
+from desktop.logo.background import on_backdrop
+from desktop.logo.pipeline import LogoExport, export_logo, prepare
+from desktop.logo.vector import COLOR, SINGLE
+from desktop.logo.wordmark import BUNDLED_FONT, HORIZONTAL, STACKED, WordmarkStyle, compose_wordmark
+from desktop.ui.qtimage import pil_to_qimage
+
+PREVIEW_SIZE = 300
+
+
+class LogoExportDialog(QDialog):
+    """Emits exported(list of paths) after writing the files."""
+
+    exported = Signal(list)
+
+    def __init__(self, item: GalleryItem, settings: QSettings, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("logoExportDialog")
+        self.setWindowTitle("Export logo files")
+        self.item = item
+        self.settings = settings
+        layout = QHBoxLayout(self)
+        layout.addLayout(self._build_options(), 1)
+        layout.addLayout(self._build_preview())
+        self._refresh_timer = QTimer(self, singleShot=True, interval=150)
+        self._refresh_timer.timeout.connect(self.refresh_preview)
+        for signal in (
+            self.palette_lock.toggled,
+            self.transparent.toggled,
+            self.wordmark.toggled,
+            self.brand_edit.textChanged,
+            self.font_combo.currentTextChanged,
+            self.layout_combo.currentIndexChanged,
+            self.text_scale.valueChanged,
+            self.spacing.valueChanged,
+            self.text_color.currentIndexChanged,
+            self.backdrop.currentIndexChanged,
+        ):
+            signal.connect(self._schedule_refresh)
+        self.refresh_preview()
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_options(self) -> QVBoxLayout:
+        params = self.item.params
+        column = QVBoxLayout()
+        self.palette_lock = QCheckBox("Palette lock: only the brand colours, clean edges")
+        self.palette_lock.setObjectName("paletteLockCheck")
+        self.palette_lock.setEnabled(bool(params.colors))
+        if not params.colors:
+            self.palette_lock.setToolTip("This image was made without brand colours.")
+        self.transparent = QCheckBox("Transparent background")
+        self.transparent.setObjectName("transparentCheck")
+        self.svg = QCheckBox("SVG (vector)")
+        self.svg.setObjectName("svgCheck")
+        self.svg_mode = QComboBox()
+        self.svg_mode.setObjectName("svgModeCombo")
+        self.svg_mode.addItem("In colour", COLOR)
+        self.svg_mode.addItem("One colour", SINGLE)
+        svg_row = QHBoxLayout()
+        svg_row.addWidget(self.svg)
+        svg_row.addWidget(self.svg_mode)
+        svg_row.addStretch(1)
+        self.icon_set = QCheckBox("Icon set: PNG 16–1024 px, favicon.ico, SVG")
+        self.icon_set.setObjectName("iconSetCheck")
+        for widget in (self.palette_lock, self.transparent):
+            column.addWidget(widget)
+        column.addLayout(svg_row)
+        column.addWidget(self.icon_set)
+
+        self.wordmark = QGroupBox("Wordmark: add the brand name")
+        self.wordmark.setObjectName("wordmarkGroup")
+        self.wordmark.setCheckable(True)
+        self.wordmark.setChecked(False)
+        form = QFormLayout(self.wordmark)
+        self.brand_edit = QLineEdit(self.settings.value("logo/brand", ""))
+        self.brand_edit.setObjectName("brandNameEdit")
+        self.brand_edit.setPlaceholderText("Brand name")
+        form.addRow("Name", self.brand_edit)
+        self.font_combo = QFontComboBox()
+        self.font_combo.setObjectName("wordmarkFontCombo")
+        self.font_combo.setEditable(True)
+        self.font_combo.setCurrentText(self.settings.value("logo/font", BUNDLED_FONT))
+        form.addRow("Font", self.font_combo)
+        self.layout_combo = QComboBox()
+        self.layout_combo.setObjectName("wordmarkLayoutCombo")
+        self.layout_combo.addItem("Side by side", HORIZONTAL)
+        self.layout_combo.addItem("Stacked", STACKED)
+        form.addRow("Layout", self.layout_combo)
+        self.text_scale = _ratio_spin("wordmarkSizeSpin", 0.05, 2.0, 0.42, "Text size, relative to the mark")
+        form.addRow("Text size", self.text_scale)
+        self.spacing = _ratio_spin("wordmarkSpacingSpin", 0.0, 2.0, 0.12, "Gap, relative to the mark's height")
+        form.addRow("Spacing", self.spacing)
+        self.text_color = QComboBox()
+        self.text_color.setObjectName("wordmarkColorCombo")
+        for color in (*params.colors, "#000000", "#ffffff"):
+            self.text_color.addItem(color, color)
+        form.addRow("Colour", self.text_color)
+        column.addWidget(self.wordmark)
+
+        folder_row = QHBoxLayout()
+        default_folder = (
+            self.settings.value("logo/folder")
+            or QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+            or str(Path.home())
+        )
+        self.folder_edit = QLineEdit(default_folder)
+        self.folder_edit.setObjectName("logoFolderEdit")
+        browse = QToolButton()
+        browse.setText("Browse…")
+        browse.clicked.connect(self._browse)
+        folder_row.addWidget(QLabel("Folder"))
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(browse)
+        column.addLayout(folder_row)
+        self.message = QLabel()
+        self.message.setObjectName("logoExportMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("QLabel { color: #b3261e; }")
+        column.addWidget(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
+        self.export_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.export_button.setText("Export")
+        self.export_button.setObjectName("logoExportConfirmButton")
+        buttons.accepted.connect(self.export)
+        buttons.rejected.connect(self.reject)
+        column.addStretch(1)
+        column.addWidget(buttons)
+        return column
+
+    def _build_preview(self) -> QVBoxLayout:
+        column = QVBoxLayout()
+        self.backdrop = QComboBox()
+        self.backdrop.setObjectName("backdropCombo")
+        for label, value in (("Checkerboard", "checkerboard"), ("Light", "light"), ("Dark", "dark")):
+            self.backdrop.addItem(label, value)
+        self.preview = QLabel()
+        self.preview.setObjectName("logoPreviewLabel")
+        self.preview.setFixedSize(PREVIEW_SIZE, PREVIEW_SIZE)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        column.addWidget(QLabel("Preview on"))
+        column.addWidget(self.backdrop)
+        column.addWidget(self.preview)
+        column.addStretch(1)
+        return column
+
+    # -- state -------------------------------------------------------------------------------
+
+    def options(self) -> LogoExport:
+        """The chosen export, as the CLI would express it."""
+        wordmark = None
+        if self.wordmark.isChecked():
+            wordmark = WordmarkStyle(
+                self.brand_edit.text(),
+                font=self.font_combo.currentText(),
+                color=self.text_color.currentData(),
+                layout=self.layout_combo.currentData(),
+                text_scale=round(self.text_scale.value(), 2),
+                spacing=round(self.spacing.value(), 2),
+            )
+        return LogoExport(
+            palette_lock=self.palette_lock.isChecked(),
+            transparent=self.transparent.isChecked(),
+            svg=self.svg.isChecked(),
+            svg_mode=self.svg_mode.currentData(),
+            icon_set=self.icon_set.isChecked(),
+            wordmark=wordmark,
+        )
+
+    def _schedule_refresh(self, *_args) -> None:
+        self._refresh_timer.start()
+
+    def refresh_preview(self) -> None:
+        """Show the processed logo (and wordmark) on the chosen backdrop, or say what is wrong."""
+        try:
+            options = self.options()
+            prepared = prepare(self.item.path, options)
+            image = prepared.image
+            if options.wordmark is not None:
+                image = compose_wordmark(image, options.wordmark, "" if options.transparent else prepared.background)
+        except LogoStudioError as error:
+            self.message.setText(error.message)
+            self.preview.clear()
+            return
+        self.message.clear()
+        image.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
+        shown = on_backdrop(image.convert("RGBA"), self.backdrop.currentData())
+        self.preview.setPixmap(QPixmap.fromImage(pil_to_qimage(shown)))
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export logo files into", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+
+    def confirm_replace(self, message: str) -> bool:
+        answer = QMessageBox.question(self, "Replace files?", f"{message}\n\nReplace them?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def export(self) -> None:
+        folder = Path(self.folder_edit.text().strip()).expanduser()
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            options = self.options()
+            try:
+                written = export_logo(self.item.path, folder, options)
+            except GalleryError as error:
+                if "already exist" not in error.message or not self.confirm_replace(error.message):
+                    raise
+                written = export_logo(self.item.path, folder, options, overwrite=True)
+        except LogoStudioError as error:
+            self.message.setText(error.message)
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.settings.setValue("logo/folder", str(folder))
+        self.settings.setValue("logo/brand", self.brand_edit.text())
+        self.settings.setValue("logo/font", self.font_combo.currentText())
+        self.exported.emit([str(path) for path in written])
+        self.accept()
+
+
+def _ratio_spin(name: str, low: float, high: float, value: float, tip: str) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setObjectName(name)
+    spin.setRange(low, high)
+    spin.setSingleStep(0.02)
+    spin.setValue(value)
+    spin.setToolTip(tip)
+    return spin
