@@ -13,7 +13,7 @@ from pathlib import Path
 
 from desktop import __version__
 from desktop.errors import InvalidParameters, LogoStudioError
-from desktop.params import INPAINT, GenerationParams
+from desktop.params import IMG2IMG, INPAINT, TXT2IMG, GenerationParams
 from desktop.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
 
 EXIT_FAILURE = 1
@@ -50,9 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--count", type=int, default=1, help="number of images (seed, seed+1, ...)")
     generate.add_argument("--scheduler", default=DEFAULT_SCHEDULER, help=f"one of: {', '.join(SCHEDULERS)}")
     generate.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
-    generate.add_argument("--image", type=Path, help="image to inpaint (needs --mask)")
+    generate.add_argument("--image", type=Path, help="start from this image: inpaint with --mask, else variations")
     generate.add_argument("--mask", type=Path, help="mask for --image: white = repaint, black = keep")
-    generate.add_argument("--strength", type=float, default=1.0, help="how much of the masked part to change (0-1]")
+    generate.add_argument(
+        "--strength", type=float, help="how much to change (0-1]; default 1 for inpainting, 0.6 for variations"
+    )
+    generate.add_argument("--upscale", action="store_true", help="twice the size of --image, redrawn lightly")
     generate.add_argument("--mask-blur", type=int, default=4, help="mask feather in pixels")
     generate.add_argument("--only-masked", action="store_true", help="inpaint the masked area at full resolution")
     generate.add_argument(
@@ -127,13 +130,21 @@ def run_generate(args: argparse.Namespace) -> int:
     from desktop.engine import DEFAULT_MODEL
 
     try:
-        image, mask = _open_inpaint_inputs(args.image, args.mask)
-        width = args.width or (image.width if image else 512)
-        height = args.height or (image.height if image else 512)
+        image, mask = _open_inputs(args.image, args.mask)
+        mode = INPAINT if mask is not None else IMG2IMG if image is not None else TXT2IMG
+        if args.upscale and image is None:
+            raise InvalidParameters("image", "--upscale needs the --image to enlarge.")
+        if mode == INPAINT and (image.width % 8 or image.height % 8):
+            raise InvalidParameters(
+                "image", f"The image is {image.width}×{image.height}; inpainting needs sides that are multiples of 8."
+            )
+        width = args.width or (image.width // 8 * 8 if image else 512)
+        height = args.height or (image.height // 8 * 8 if image else 512)
+        strength = args.strength if args.strength is not None else 0.6 if mode == IMG2IMG else 1.0
         params = GenerationParams(
             prompt=args.prompt,
             negative_prompt=args.negative,
-            mode=INPAINT if image else "txt2img",
+            mode=mode,
             model=args.model or DEFAULT_MODEL,
             scheduler=args.scheduler,
             steps=args.steps,
@@ -142,10 +153,11 @@ def run_generate(args: argparse.Namespace) -> int:
             height=height,
             seed=args.seed,
             batch_count=args.count,
-            strength=args.strength,
+            strength=strength,
             mask_blur=args.mask_blur,
             inpaint_only_masked=args.only_masked,
-        ).with_resolved_seed()
+        )
+        params = (params.upscaled() if args.upscale else params).with_resolved_seed()
         if args.out is not None and args.out.exists() and not args.out.is_dir():
             raise InvalidParameters("out", f"--out must be a folder, but {args.out} is a file.")
     except LogoStudioError as error:
@@ -188,12 +200,12 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_inpaint_inputs(image_path: Path | None, mask_path: Path | None):
-    if image_path is None and mask_path is None:
-        return None, None
-    if image_path is None or mask_path is None:
-        raise InvalidParameters("image", "Inpainting needs both --image and --mask.")
-    return _open_image(image_path, "image").convert("RGB"), _open_image(mask_path, "mask").convert("L")
+def _open_inputs(image_path: Path | None, mask_path: Path | None):
+    if mask_path is not None and image_path is None:
+        raise InvalidParameters("mask", "--mask needs the --image it belongs to.")
+    image = _open_image(image_path, "image").convert("RGB") if image_path is not None else None
+    mask = _open_image(mask_path, "mask").convert("L") if mask_path is not None else None
+    return image, mask
 
 
 def _open_image(path: Path, field: str):

@@ -16,7 +16,7 @@ from PIL import Image, PngImagePlugin
 from desktop import __version__
 from desktop.errors import InvalidParameters, MetadataError
 from desktop.palette import palette_prompt
-from desktop.params import INPAINT, GenerationParams
+from desktop.params import IMG2IMG, INPAINT, GenerationParams
 from desktop.schedulers import DEFAULT_SCHEDULER, canonical_scheduler
 
 A1111_KEY = "parameters"
@@ -53,6 +53,8 @@ def to_a1111_text(params: GenerationParams) -> str:
     ]
     if params.model:
         pairs.append(("Model", params.model))
+    if params.mode == IMG2IMG:
+        pairs.append(("Denoising strength", f"{params.strength:g}"))
     if params.mode == INPAINT:
         pairs += [("Denoising strength", f"{params.strength:g}"), ("Mask blur", str(params.mask_blur))]
         if params.inpaint_only_masked:
@@ -116,9 +118,11 @@ def parse_a1111_text(text: str) -> GenerationParams:
         kwargs["scheduler"] = (
             canonical_scheduler(settings.get("Sampler", ""), settings.get("Schedule type", "")) or DEFAULT_SCHEDULER
         )
+        if "Denoising strength" in settings and "Hires upscale" not in settings:  # hires fix: still txt2img
+            kwargs["mode"] = IMG2IMG
+            kwargs["strength"] = float(settings["Denoising strength"])
         if "Denoising strength" in settings and "Mask blur" in settings:
             kwargs["mode"] = INPAINT
-            kwargs["strength"] = float(settings["Denoising strength"])
             kwargs["mask_blur"] = int(settings["Mask blur"])
             if settings.get("Inpaint area") == "Only masked":
                 kwargs["inpaint_only_masked"] = True

@@ -18,7 +18,9 @@ from desktop.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
 
 TXT2IMG = "txt2img"
 INPAINT = "inpaint"
-MODES = (TXT2IMG, INPAINT)
+IMG2IMG = "img2img"  # variations ("more like this") and upscaling
+MODES = (TXT2IMG, INPAINT, IMG2IMG)
+UPSCALE_STRENGTH = 0.3  # enough to add detail at the new size, little enough to keep the design
 
 SIZE_RANGE = (64, 2048)
 STEPS_RANGE = (1, 150)
@@ -40,8 +42,8 @@ class GenerationParams:
     the chosen seed is recorded. Image *i* of a batch uses ``seed + i``. ``colors`` are the brand
     colours and ``background`` the background colour, as ``#rrggbb``. ``model`` is a hub repo
     id, a local folder or a ``.safetensors`` file; empty means the app's current model.
-    ``strength``, ``mask_blur``, ``inpaint_only_masked`` and ``inpaint_padding`` apply to
-    inpainting only.
+    ``strength`` applies to inpainting and image-to-image; ``mask_blur``,
+    ``inpaint_only_masked`` and ``inpaint_padding`` to inpainting only.
     """
 
     prompt: str
@@ -76,6 +78,25 @@ class GenerationParams:
         if self.seed is None:
             raise InvalidParameters("seed", "Resolve the seed before splitting a batch.")
         return dataclasses.replace(self, seed=self.seed + index, batch_count=1)
+
+    def variation(self, strength: float) -> GenerationParams:
+        """'More like this': image-to-image from an image made with these parameters."""
+        return dataclasses.replace(self, mode=IMG2IMG, strength=strength, seed=None, batch_count=1)
+
+    def upscaled(self) -> GenerationParams:
+        """Twice the size, redrawn at low strength from the enlarged image (a 'hires fix')."""
+        if max(self.width, self.height) * 2 > SIZE_RANGE[1]:
+            raise InvalidParameters(
+                "width", f"This image is {self.width}×{self.height}; twice that would exceed {SIZE_RANGE[1]} px."
+            )
+        return dataclasses.replace(
+            self,
+            mode=IMG2IMG,
+            width=self.width * 2,
+            height=self.height * 2,
+            strength=UPSCALE_STRENGTH,
+            batch_count=1,
+        )
 
     def to_dict(self) -> dict:
         """A JSON-ready dict of every field."""
@@ -192,6 +213,12 @@ def _validate(p: GenerationParams) -> None:
         _check_int(p, "seed", 0, SEED_MAX)
     if not isinstance(p.strength, (int, float)) or isinstance(p.strength, bool) or not 0.0 < p.strength <= 1.0:
         raise InvalidParameters("strength", f"Strength must be above 0 and at most 1, not {p.strength!r}.")
+    if p.mode != TXT2IMG and isinstance(p.steps, int) and int(p.steps * p.strength) < 1:
+        raise InvalidParameters(
+            "strength",
+            f"With {p.steps} steps at strength {p.strength:g} no step would run (the image is redrawn for "
+            f"steps × strength steps). Raise the steps or the strength.",
+        )
     _check_int(p, "mask_blur", *MASK_BLUR_RANGE)
     _check_int(p, "inpaint_padding", *PADDING_RANGE)
     if not isinstance(p.inpaint_only_masked, bool):

@@ -96,7 +96,8 @@ def test_inpaint_from_the_command_line(tiny_model, tmp_path, capsys):
         (["--steps", "0"], "Steps must be between 1 and 150"),
         (["--scheduler", "Nope"], "Unknown sampler 'Nope'"),
         (["--image", "missing.png", "--mask", "missing.png"], "No such file: missing.png"),
-        (["--image", "only.png"], "needs both --image and --mask"),
+        (["--mask", "only.png"], "--mask needs the --image"),
+        (["--upscale"], "--upscale needs the --image"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tiny_model, capsys, extra, message):
@@ -209,3 +210,16 @@ def test_export_command_refuses_to_overwrite(tmp_path, capsys):
     assert main(["export", str(source), "--out", str(out)]) == 0
     assert main(["export", str(source), "--out", str(out)]) == 1
     assert "already exist" in capsys.readouterr().err
+
+
+def test_variation_and_upscale_from_the_command_line(tiny_model, tmp_path, capsys):
+    source = tmp_path / "logo.png"
+    Image.new("RGB", (64, 64), "navy").save(source)
+    common = ["generate", "--prompt", "star", "--model", str(tiny_model), "--steps", "4", "--device", "cpu"]
+    assert main([*common, "--image", str(source), "--seed", "2"]) == 0
+    with Image.open(capsys.readouterr().out.split()[0]) as image:
+        params = read_params(image)
+        assert (image.size, params.mode, params.strength) == ((64, 64), "img2img", 0.6)
+    assert main([*common, "--image", str(source), "--upscale"]) == 0
+    with Image.open(capsys.readouterr().out.split()[0]) as image:
+        assert image.size == (128, 128) and read_params(image).strength == 0.3

@@ -1,4 +1,5 @@
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -282,3 +283,44 @@ def test_hub_model_already_in_the_hugging_face_cache_is_reused_offline(tiny_mode
     assert downloads == []
     assert engine.model == "tiny-org/cached-logo-model"
     assert next(engine.generate(txt2img(steps=1))).image.size == (SIZE, SIZE)
+
+
+def test_variations_share_weights_start_from_the_image_and_strength_sets_the_steps(engine, base_image):
+    assert engine._img2img.unet is engine._txt2img.unet
+
+    def vary(strength: float, source: Image.Image) -> tuple[Image.Image, int]:
+        totals = []
+        params = replace(txt2img(seed=1, steps=10).variation(strength), seed=7)
+        image = next(engine.generate(params, image=source, on_progress=lambda p: totals.append(p.total))).image
+        return image, totals[-1]
+
+    first, steps_low = vary(0.3, base_image)
+    _, steps_high = vary(0.8, base_image)
+    assert (steps_low, steps_high) == (3, 8)  # the image is redrawn for steps x strength steps
+    assert np.array_equal(pixels(vary(0.3, base_image)[0]), pixels(first))  # reproducible
+    other_source = Image.new("RGB", base_image.size, "navy")
+    assert not np.array_equal(pixels(vary(0.3, other_source)[0]), pixels(first))  # the image is used
+
+
+def test_upscale_doubles_the_size_with_the_loaded_model(engine, base_image):
+    params = txt2img(seed=1, steps=10).upscaled()
+    assert (params.width, params.height, params.strength) == (128, 128, 0.3)
+    result = next(engine.generate(params, image=base_image))
+    assert result.image.size == (128, 128) and result.params.mode == "img2img"
+
+
+def test_upscaling_a_large_image_says_why_not():
+    with pytest.raises(InvalidParameters, match="would exceed 2048 px"):
+        GenerationParams("fox", width=1536, height=1024).upscaled()
+
+
+def test_variation_needs_an_image(engine):
+    with pytest.raises(InvalidParameters, match="needs the image to start from"):
+        list(engine.generate(txt2img(steps=4).variation(0.5)))
+
+
+def test_inpainting_only_model_makes_variations_too(tiny_models, base_image):
+    engine = Engine(choose_device("cpu"))
+    engine.load(str(tiny_models[1]))
+    result = next(engine.generate(txt2img(seed=2, steps=4).variation(0.5).with_resolved_seed(), image=base_image)).image
+    assert result.size == (SIZE, SIZE)

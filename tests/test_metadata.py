@@ -144,3 +144,17 @@ def test_image_without_parameters_says_so():
     buffer.seek(0)
     with pytest.raises(MetadataError, match="no generation parameters"):
         read_params(Image.open(buffer))
+
+
+def test_img2img_round_trips_and_a1111_hires_fix_stays_text_to_image():
+    variation = GenerationParams("fox", seed=3).variation(0.45).with_resolved_seed()
+    assert parse_a1111_text(to_a1111_text(variation)) == variation
+    hires = parse_a1111_text(
+        "fox\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.7, "
+        "Hires upscale: 2, Hires upscaler: Latent"
+    )
+    assert hires.mode == "txt2img"
+    img2img = parse_a1111_text(
+        "fox\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.7"
+    )
+    assert (img2img.mode, img2img.strength) == ("img2img", 0.7)

@@ -30,6 +30,11 @@ def rejection(**changes) -> InvalidParameters:
         ({"scheduler": "K_LMS"}, "scheduler", "Unknown sampler 'K_LMS'"),
         ({"mode": "outpaint"}, "mode", "Mode must be one of"),
         ({"strength": 0.0}, "strength", "Strength must be above 0"),
+        (
+            {"mode": "img2img", "steps": 3, "strength": 0.3},
+            "strength",
+            "With 3 steps at strength 0.3 no step would run",
+        ),
         ({"mask_blur": 65}, "mask_blur", "Mask feather must be between 0 and 64"),
         ({"inpaint_padding": -1}, "inpaint_padding", "Masked area padding must be between 0 and 256"),
         ({"colors": ("#FF0000",)}, "colors", "#rrggbb in lower case"),

@@ -449,3 +449,21 @@ def test_logo_files_for_a_busy_image_explain_the_missing_background(qtbot, windo
     dialog.transparent.setChecked(True)
     dialog.refresh_preview()
     assert "No flat background found" in dialog.message.text()
+
+
+def test_more_like_this_and_upscale_make_linked_items(qtbot, window):
+    window.steps_spin.setValue(4)
+    generate(qtbot, window, "fox logo")
+    [original] = window.store.items()
+    window.gallery_view.setCurrentRow(0)
+    window.variation_spin.setValue(0.5)
+    qtbot.mouseClick(window.vary_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    window.gallery_view.select(original.id)
+    qtbot.mouseClick(window.upscale_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert window.error_banner.isHidden(), window.error_banner.text()
+    children = [item for item in window.store.items() if item.parent_id == original.id]
+    modes = sorted((item.params.strength, item.params.width) for item in children)
+    assert modes == [(0.3, 128), (0.5, 64)]
+    assert all(item.params.mode == "img2img" for item in children)

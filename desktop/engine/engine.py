@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from PIL import Image
 
@@ -18,7 +18,7 @@ from desktop.engine.models import DownloadCallback, classify, load_pipeline
 from desktop.engine.preview import latents_to_preview
 from desktop.errors import GenerationCancelled, InvalidParameters, ModelNotAvailable, OutOfMemory
 from desktop.palette import palette_prompt
-from desktop.params import INPAINT, GenerationParams
+from desktop.params import IMG2IMG, INPAINT, TXT2IMG, GenerationParams
 from desktop.schedulers import SCHEDULERS
 
 
@@ -71,6 +71,7 @@ class Engine:
         self.inpaint_model = ""
         self._txt2img = None
         self._inpaint = None
+        self._img2img = None
 
     @property
     def loaded(self) -> bool:
@@ -82,7 +83,7 @@ class Engine:
         Raises ModelNotAvailable, UnsafeModelFormat, ModelLoadError or OutOfMemory.
         """
         _quiet_libraries()
-        from diffusers import StableDiffusionInpaintPipeline
+        from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionInpaintPipeline
 
         source = classify(model, allow_pickle=self.allow_pickle)
         inpaint_source = classify(inpaint_model, allow_pickle=self.allow_pickle) if inpaint_model else None
@@ -97,6 +98,8 @@ class Engine:
                 self._txt2img = base
                 self._inpaint = StableDiffusionInpaintPipeline.from_pipe(base)
                 self._inpaint.set_progress_bar_config(disable=True)
+                self._img2img = StableDiffusionImg2ImgPipeline.from_pipe(base)
+                self._img2img.set_progress_bar_config(disable=True)
             if inpaint_source is not None:
                 self._inpaint = load_pipeline(
                     inpaint_source, self.device, on_download=on_download, cpu_offload=self.savers.cpu_offload
@@ -106,7 +109,7 @@ class Engine:
 
     def unload(self) -> None:
         """Drop the loaded pipelines and give their memory back."""
-        self._txt2img = self._inpaint = None
+        self._txt2img = self._inpaint = self._img2img = None
         self.model = self.inpaint_model = ""
         _empty_device_cache(self.device)
 
@@ -145,13 +148,18 @@ class Engine:
         """Yield the images of ``params``' batch one at a time, each with its own parameters.
 
         Inpainting needs ``image`` and ``mask`` (white = repaint) of the request's size; pixels
-        outside the feathered mask come back exactly as they were. Setting ``cancel`` stops the
+        outside the feathered mask come back exactly as they were. Image-to-image (variations,
+        upscaling) needs ``image``; it is resized to the request's size first. Setting ``cancel`` stops the
         job within one step, without decoding, by raising GenerationCancelled.
         """
         self._require_loaded()
         params = params.with_resolved_seed()
         if params.mode == INPAINT:
             image, mask = _check_inpaint_inputs(params, image, mask)
+        elif params.mode == IMG2IMG:
+            if image is None:
+                raise InvalidParameters("image", "A variation needs the image to start from.")
+            image = image.convert("RGB").resize((params.width, params.height), Image.Resampling.LANCZOS)
         cancel = cancel or threading.Event()
         for index in range(params.batch_count):
             if cancel.is_set():
@@ -170,9 +178,6 @@ class Engine:
                 on_progress(Progress(*position, step + 1, pipe.num_timesteps, tensors["latents"]))
             return tensors
 
-        inpaint = params.mode == INPAINT or self._txt2img is None
-        pipe = self._inpaint if inpaint else self._txt2img
-        pipe.scheduler = _make_scheduler(params.scheduler, pipe.scheduler.config)
         arguments = dict(
             prompt=palette_prompt(params.prompt, params.colors, params.background),
             negative_prompt=params.negative_prompt,
@@ -183,26 +188,44 @@ class Engine:
             generator=torch.Generator("cpu").manual_seed(params.seed),
             callback_on_step_end=on_step_end,
         )
-        if params.mode != INPAINT and inpaint:
-            # Text-to-image with an inpainting-only model: repaint all of a blank canvas.
+        keep_outside = None  # the mask outside which the original pixels are put back
+        if params.mode == TXT2IMG and self._txt2img is not None:
+            pipe = self._txt2img
+        elif params.mode == IMG2IMG and self._img2img is not None:
+            pipe = self._img2img
+            arguments.update(image=image, strength=params.strength)
+        else:
+            # Inpainting; or an inpainting-only model doing the other modes by repainting all of
+            # a blank canvas (text-to-image) or of the image (image-to-image).
+            pipe = self._inpaint
             size = (params.width, params.height)
-            image, mask = Image.new("RGB", size, "white"), Image.new("L", size, 255)
-            params = replace(params, strength=1.0, mask_blur=0, inpaint_only_masked=False)
-        with _translate_oom(self.device):
-            if not inpaint:
-                return pipe(**arguments).images[0]
-            feathered = pipe.mask_processor.blur(mask, params.mask_blur) if params.mask_blur else mask
-            result = pipe(
-                **arguments,
+            strength = params.strength
+            if params.mode == TXT2IMG:
+                image, strength = Image.new("RGB", size, "white"), 1.0
+            if params.mode != INPAINT:
+                mask = Image.new("L", size, 255)
+            feathered = (
+                pipe.mask_processor.blur(mask, params.mask_blur)
+                if params.mode == INPAINT and params.mask_blur
+                else mask
+            )
+            only_masked = params.mode == INPAINT and params.inpaint_only_masked
+            arguments.update(
                 image=image,
                 mask_image=feathered,
-                strength=params.strength,
-                padding_mask_crop=params.inpaint_padding if params.inpaint_only_masked else None,
-            ).images[0]
+                strength=strength,
+                padding_mask_crop=params.inpaint_padding if only_masked else None,
+            )
+            keep_outside = feathered
+        pipe.scheduler = _make_scheduler(params.scheduler, pipe.scheduler.config)
+        with _translate_oom(self.device):
+            result = pipe(**arguments).images[0]
+        if keep_outside is None:
+            return result
         if result.size != image.size:
             result = result.resize(image.size, Image.Resampling.LANCZOS)
         # The VAE round trip alters every pixel; put the original back outside the mask.
-        return Image.composite(result, image, feathered)
+        return Image.composite(result, image, keep_outside)
 
     def _require_loaded(self) -> None:
         if not self.loaded:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,10 +168,3 @@ def _png_options(pnginfo: PngImagePlugin.PngInfo | None) -> dict:
 
 def _write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    """PNG bytes of ``image``, for previews."""
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -246,6 +247,14 @@ class MainWindow(QMainWindow):
         seed_row.addWidget(self.seed_spin, 1)
         seed_row.addWidget(self.seed_lock)
         form.addRow("Seed", seed_row)
+        self.variation_spin = QDoubleSpinBox()
+        self.variation_spin.setObjectName("variationStrengthSpin")
+        self.variation_spin.setAccessibleName("Variation strength")
+        self.variation_spin.setRange(0.1, 1.0)
+        self.variation_spin.setSingleStep(0.05)
+        self.variation_spin.setValue(0.6)
+        self.variation_spin.setToolTip("How far “More like this” may move from the original (0.1 close, 1 anything)")
+        form.addRow("Variation", self.variation_spin)
         layout.addWidget(settings_box)
 
         buttons = QHBoxLayout()
@@ -402,9 +411,23 @@ class MainWindow(QMainWindow):
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.logo_files_button)
+        variations = QHBoxLayout()
+        self.vary_button = QPushButton("More like this")
+        self.vary_button.setObjectName("moreLikeThisButton")
+        self.vary_button.setToolTip("Variations of the selected logo (Ctrl+M); strength in Settings")
+        self.vary_button.clicked.connect(self.vary_selected)
+        self.upscale_button = QPushButton("Upscale ×2")
+        self.upscale_button.setObjectName("upscaleButton")
+        self.upscale_button.setToolTip(
+            "Twice the size, redrawn lightly with the loaded model for crisp detail (Ctrl+U)"
+        )
+        self.upscale_button.clicked.connect(self.upscale_selected)
+        variations.addWidget(self.vary_button)
+        variations.addWidget(self.upscale_button)
         layout.addWidget(QLabel("Gallery"))
         layout.addWidget(self.search_edit)
         layout.addWidget(self.gallery_view, 1)
+        layout.addLayout(variations)
         layout.addLayout(buttons)
         return panel
 
@@ -430,6 +453,8 @@ class MainWindow(QMainWindow):
         generate_menu = self.menuBar().addMenu("&Generate")
         generate_menu.addAction(action("Generate", "Ctrl+Return", self.generate, name="generateAction"))
         generate_menu.addAction(action("Inpaint masked area", "Ctrl+Shift+Return", self.inpaint, name="inpaintAction"))
+        generate_menu.addAction(action("More like this", "Ctrl+M", self.vary_selected))
+        generate_menu.addAction(action("Upscale ×2", "Ctrl+U", self.upscale_selected))
         generate_menu.addAction(action("Cancel", "Esc", self.cancel))
         mask_menu = self.menuBar().addMenu("&Mask")
         mask_menu.addAction(action("Undo", QKeySequence.StandardKey.Undo, self.canvas.undo_stack.undo))
@@ -456,6 +481,8 @@ class MainWindow(QMainWindow):
         )
         action("Reuse seed", "", lambda: self._with_selected(self.reuse_seed), widget=gallery)
         action("Copy seed", "", lambda: self._with_selected(self.copy_seed), widget=gallery)
+        action("More like this", "", self.vary_selected, widget=gallery)
+        action("Upscale ×2", "", self.upscale_selected, widget=gallery)
         action("Export PNG…", "", self.export_selected, widget=gallery)
         action("Export logo files…", "", self.export_logo_files, widget=gallery)
         action("Show in folder", "", lambda: self._with_selected(self.show_in_folder), widget=gallery)
@@ -590,6 +617,36 @@ class MainWindow(QMainWindow):
         if queued:
             self.statusBar().showMessage(f"{queued} job(s) waiting.", 4000)
 
+    def vary_selected(self) -> None:
+        self._with_selected(lambda item: self._submit_from(item, "variation"))
+
+    def upscale_selected(self) -> None:
+        self._with_selected(lambda item: self._submit_from(item, "upscale"))
+
+    def _submit_from(self, item: GalleryItem, kind: str) -> None:
+        """A variation or upscale of ``item`` with the current model, saved as its child."""
+        self.hide_banners()
+        try:
+            if kind == "upscale":
+                params = item.params.upscaled()
+            else:
+                params = item.params.variation(round(self.variation_spin.value(), 2))
+                if self.seed_lock.isChecked():
+                    params = replace(params, seed=int(self.seed_spin.value()))
+            params = replace(params, model=self.current_model(), steps=self.steps_spin.value()).with_resolved_seed()
+            with Image.open(item.path) as opened:
+                image = opened.convert("RGB")
+        except InvalidParameters as error:
+            self.show_error(error.message)
+            return
+        except OSError as error:
+            self.show_error(f"Could not open {item.path.name}: {error}")
+            return
+        if not self._consent_to_download(params.model):
+            return
+        self.host.submit(Job(params, image=image, parent_id=item.id))
+        self._set_running(True)
+
     def cancel(self) -> None:
         if self.host.pending:
             self.host.cancel_all()
@@ -702,6 +759,8 @@ class MainWindow(QMainWindow):
         selected = self.gallery_view.selected_item() is not None
         self.export_button.setEnabled(selected)
         self.logo_files_button.setEnabled(selected)
+        self.vary_button.setEnabled(selected)
+        self.upscale_button.setEnabled(selected)
         self.open_button.setEnabled(selected)
 
     def _with_selected(self, handler) -> None:
