@@ -203,22 +203,11 @@ def run_generate(args: argparse.Namespace) -> int:
 def _open_inputs(image_path: Path | None, mask_path: Path | None):
     if mask_path is not None and image_path is None:
         raise InvalidParameters("mask", "--mask needs the --image it belongs to.")
-    image = _open_image(image_path, "image").convert("RGB") if image_path is not None else None
-    mask = _open_image(mask_path, "mask").convert("L") if mask_path is not None else None
+    from desktop.imageops import open_image
+
+    image = open_image(image_path, "image").convert("RGB") if image_path is not None else None
+    mask = open_image(mask_path, "mask").convert("L") if mask_path is not None else None
     return image, mask
-
-
-def _open_image(path: Path, field: str):
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            image.load()
-            return image
-    except FileNotFoundError:
-        raise InvalidParameters(field, f"No such file: {path}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise InvalidParameters(field, f"{path} is not a readable image ({error}).") from None
 
 
 def _free_name(path: Path) -> Path:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from PIL import Image
+from pathlib import Path
 
+from PIL import Image, UnidentifiedImageError
+
+from desktop.errors import InvalidParameters
 from desktop.params import SIZE_RANGE
 
 
@@ -32,3 +35,24 @@ def fit_for_generation(image: Image.Image) -> tuple[Image.Image, str]:
         image = image.crop((0, 0, width, height))
     note = "" if image.size == original else f"Resized from {original[0]}×{original[1]} to {width}×{height}."
     return image, note
+
+
+def open_image(path: Path | str, field: str = "image") -> Image.Image:
+    """Open and fully read an untrusted picture file.
+
+    Raises InvalidParameters (naming ``field``) with a plain message for a missing file, a file
+    that is not a readable image (or is truncated), and an image too large to open safely.
+    """
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image
+    except FileNotFoundError:
+        raise InvalidParameters(field, f"No such file: {path}") from None
+    except Image.DecompressionBombError:
+        raise InvalidParameters(
+            field, f"{path.name} is too large to open safely (over {Image.MAX_IMAGE_PIXELS * 2:,} pixels)."
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise InvalidParameters(field, f"{path.name} is not a readable image ({error}).") from None

@@ -27,7 +27,7 @@ class NetworkAccessError(AssertionError):
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
-    """Any socket connection outside this process's own loopback services fails the test."""
+    """Any host lookup or socket connection (other than Unix sockets) fails the test."""
     original_connect = socket.socket.connect
 
     def guarded_connect(self, address):
@@ -35,8 +35,16 @@ def no_network(monkeypatch):
             return original_connect(self, address)
         raise NetworkAccessError(f"test tried to reach the network: {address!r}")
 
+    original_getaddrinfo = socket.getaddrinfo
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if host in (None, "localhost", "127.0.0.1", "::1"):
+            return original_getaddrinfo(host, *args, **kwargs)
+        raise NetworkAccessError(f"test tried to look up a host: {host!r}")
+
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
 
 
 @pytest.fixture(autouse=True)

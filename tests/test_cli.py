@@ -96,6 +96,7 @@ def test_inpaint_from_the_command_line(tiny_model, tmp_path, capsys):
         (["--steps", "0"], "Steps must be between 1 and 150"),
         (["--scheduler", "Nope"], "Unknown sampler 'Nope'"),
         (["--image", "missing.png", "--mask", "missing.png"], "No such file: missing.png"),
+        (["--image", "README.md"], "README.md is not a readable image"),
         (["--mask", "only.png"], "--mask needs the --image"),
         (["--upscale"], "--upscale needs the --image"),
     ],

@@ -313,7 +313,7 @@ def test_opening_a_broken_file_says_so(window, tmp_path):
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     window.open_image_file(str(broken))
-    assert "broken.png could not be opened as an image" in window.error_banner.text()
+    assert "broken.png is not a readable image" in window.error_banner.text()
 
 
 def test_delete_from_the_gallery_can_be_undone(qtbot, window):

@@ -113,6 +113,19 @@ class Engine:
         self.model = self.inpaint_model = ""
         _empty_device_cache(self.device)
 
+    def enable_memory_savers(self) -> bool:
+        """Turn on every memory saver that applies here; False if they were all on already."""
+        wanted = MemorySavers(attention_slicing=True, vae_tiling=True, cpu_offload=self.device.device == "cuda")
+        if self.savers == wanted:
+            return False
+        offload_now = wanted.cpu_offload and not self.savers.cpu_offload
+        self.savers = wanted
+        for pipe in {id(p): p for p in (self._txt2img, self._inpaint, self._img2img) if p is not None}.values():
+            self._apply_savers(pipe)
+            if offload_now:
+                pipe.enable_model_cpu_offload()
+        return True
+
     def _apply_savers(self, pipe) -> None:
         if self.savers.attention_slicing or self.device.device == "mps":
             pipe.enable_attention_slicing()

@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, PngImagePlugin
 
 from desktop.errors import GalleryError, InvalidParameters, MetadataError
 from desktop.export import default_export_name
 from desktop.gallery import atomic_save_png, atomic_write, os_error_message
+from desktop.imageops import open_image
 from desktop.logo.background import detect_background, remove_background
 from desktop.logo.icons import FAVICON_SIZES, ICON_SIZES, icon, icon_files, square
 from desktop.logo.palette_lock import lock_to_palette
@@ -65,18 +66,12 @@ class PreparedLogo:
 
 def prepare(source: Path, options: LogoExport) -> PreparedLogo:
     """Open ``source`` and apply palette lock and background removal (for export and preview)."""
+    opened = open_image(source, "input")
     try:
-        with Image.open(source) as opened:
-            opened.load()
-            try:
-                params = read_params(opened)
-            except MetadataError:
-                params = None
-            image = opened.convert("RGBA") if opened.mode in ("RGBA", "LA", "P") else opened.convert("RGB")
-    except FileNotFoundError:
-        raise InvalidParameters("input", f"No such file: {source}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
-        raise InvalidParameters("input", f"{source} is not a readable image ({error}).") from None
+        params = read_params(opened)
+    except MetadataError:
+        params = None
+    image = opened.convert("RGBA") if opened.mode in ("RGBA", "LA", "P") else opened.convert("RGB")
     palette = options.palette or (params.colors if params else ())
     background = options.background or (params.background if params else "")
     if options.palette_lock:

@@ -11,7 +11,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 from desktop.engine.models import DEFAULT_MODEL
 from desktop.errors import InvalidParameters, LogoStudioError, MetadataError
 from desktop.gallery import GalleryItem, GalleryStore
-from desktop.imageops import fit_for_generation
+from desktop.imageops import fit_for_generation, open_image
 from desktop.metadata import read_params
 from desktop.params import (
     BATCH_RANGE,
@@ -714,19 +714,15 @@ class MainWindow(QMainWindow):
     def open_image_file(self, path: str) -> None:
         """Open a picture into the canvas; offer to restore parameters embedded in it."""
         try:
-            with Image.open(path) as opened:
-                opened.load()
-                try:
-                    params = read_params(opened)
-                except MetadataError:
-                    params = None
-                image, note = fit_for_generation(opened)
-        except FileNotFoundError:
-            self.show_error(f"{path} does not exist.")
+            opened = open_image(path)
+        except InvalidParameters as error:
+            self.show_error(error.message)
             return
-        except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
-            self.show_error(f"{Path(path).name} could not be opened as an image ({error}).")
-            return
+        try:
+            params = read_params(opened)
+        except MetadataError:
+            params = None
+        image, note = fit_for_generation(opened)
         self.canvas.set_image(image)
         self.width_spin.setValue(image.width)
         self.height_spin.setValue(image.height)

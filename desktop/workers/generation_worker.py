@@ -11,12 +11,12 @@ import itertools
 import sys
 import threading
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from desktop.errors import GenerationCancelled, LogoStudioError
+from desktop.errors import GenerationCancelled, LogoStudioError, OutOfMemory
 from desktop.gallery import GalleryStore
 from desktop.params import GenerationParams
 
@@ -139,6 +139,28 @@ class GenerationWorker(QObject):
         engine.load(model, on_download=lambda done, total: self.downloadProgress.emit(done, total))
         self.modelReady.emit(model)
 
+    def _generate_and_save(self, job: Job, on_progress) -> None:
+        """Run the job, saving each image as it comes. On out-of-memory, turn the memory savers on
+        and retry the images not yet made, once."""
+        params, saved = job.params, 0
+        for attempt in range(2):
+            try:
+                results = self.engine.generate(
+                    params, image=job.image, mask=job.mask, on_progress=on_progress, cancel=job.cancel
+                )
+                for result in results:
+                    item = self.store.add(result.image, result.params, parent_id=job.parent_id)
+                    saved += 1
+                    self.imageSaved.emit(job.id, item)
+                return
+            except OutOfMemory:
+                if attempt or not self.engine.enable_memory_savers():
+                    raise
+                self.jobWarning.emit(
+                    job.id, "Ran out of memory, so the memory savers are now on (slower, but smaller); trying again."
+                )
+                params = replace(job.params, seed=job.params.seed + saved, batch_count=job.params.batch_count - saved)
+
     @Slot(object)
     def runJob(self, job: Job) -> None:
         if job.cancel.is_set():
@@ -156,12 +178,7 @@ class GenerationWorker(QObject):
                 )
                 self.jobProgress.emit(job.id, update)
 
-            results = self.engine.generate(
-                job.params, image=job.image, mask=job.mask, on_progress=on_progress, cancel=job.cancel
-            )
-            for result in results:
-                item = self.store.add(result.image, result.params, parent_id=job.parent_id)
-                self.imageSaved.emit(job.id, item)
+            self._generate_and_save(job, on_progress)
         except GenerationCancelled:
             self.jobCancelled.emit(job.id)
         except LogoStudioError as error:
