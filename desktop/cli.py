@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="attention slicing, VAE tiling and (NVIDIA) CPU offload: slower, smaller",
     )
+    generate.add_argument(
+        "--compile", action="store_true", help="torch.compile the UNet (NVIDIA GPUs): slow first image, faster after"
+    )
     generate.add_argument("--out", type=Path, help="also copy the images into this folder")
     generate.add_argument(
         "--allow-unsafe-checkpoint",
@@ -173,7 +176,9 @@ def run_generate(args: argparse.Namespace) -> int:
         store = GalleryStore(data_dir())
         savers = MemorySavers(True, True, True) if args.low_memory else MemorySavers()
         device = choose_device(device_preference(args.device))
-        engine = Engine(device, savers=savers, allow_pickle=args.allow_unsafe_checkpoint)
+        engine = Engine(device, savers=savers, allow_pickle=args.allow_unsafe_checkpoint, compile_unet=args.compile)
+        if args.compile and device.device != "cuda":
+            _status("note: --compile applies on NVIDIA GPUs only; ignored here.")
         _status(f"Loading {params.model} on {engine.device.describe()}…")
         engine.load(params.model, inpaint_model=args.inpaint_model, on_download=_print_download)
         for warning in engine.prompt_warnings(params):

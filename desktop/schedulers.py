@@ -15,6 +15,10 @@ SCHEDULERS: dict[str, tuple[str, dict]] = {
     "DDIM": ("DDIMScheduler", {}),
     "PNDM": ("PNDMScheduler", {"skip_prk_steps": True}),
     "UniPC": ("UniPCMultistepScheduler", {}),
+    # For few-step models (see desktop/engine/few_step.py).
+    "LCM": ("LCMScheduler", {}),
+    "Euler a (trailing)": ("EulerAncestralDiscreteScheduler", {"timestep_spacing": "trailing"}),
+    "Euler (trailing)": ("EulerDiscreteScheduler", {"timestep_spacing": "trailing"}),
 }
 
 DEFAULT_SCHEDULER = "DPM++ 2M Karras"

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from PIL import Image
 
 from desktop.engine.devices import DeviceChoice, choose_device
+from desktop.engine.few_step import FewStepProfile
+from desktop.engine.few_step import adapt as adapt_to_few_step
+from desktop.engine.few_step import detect as detect_few_step
 from desktop.engine.models import DownloadCallback, classify, load_pipeline
 from desktop.engine.preview import latents_to_preview
 from desktop.errors import GenerationCancelled, InvalidParameters, ModelNotAvailable, OutOfMemory
@@ -62,16 +65,22 @@ class Engine:
     """Loads a model once and generates text-to-image and inpainting results from it."""
 
     def __init__(
-        self, device: DeviceChoice | None = None, savers: MemorySavers = MemorySavers(), allow_pickle: bool = False
+        self,
+        device: DeviceChoice | None = None,
+        savers: MemorySavers = MemorySavers(),
+        allow_pickle: bool = False,
+        compile_unet: bool = False,
     ) -> None:
         self.device = device or choose_device()
         self.savers = savers
         self.allow_pickle = allow_pickle
+        self.compile_unet = compile_unet  # torch.compile on CUDA: slow first image, faster after
         self.model = ""
         self.inpaint_model = ""
         self._txt2img = None
         self._inpaint = None
         self._img2img = None
+        self.few_step: FewStepProfile | None = None
 
     @property
     def loaded(self) -> bool:
@@ -89,7 +98,13 @@ class Engine:
         inpaint_source = classify(inpaint_model, allow_pickle=self.allow_pickle) if inpaint_model else None
         self.unload()
         with _translate_oom():
-            base = load_pipeline(source, self.device, on_download=on_download, cpu_offload=self.savers.cpu_offload)
+            base = load_pipeline(
+                source,
+                self.device,
+                on_download=on_download,
+                cpu_offload=self.savers.cpu_offload,
+                compile_unet=self.compile_unet,
+            )
             self._apply_savers(base)
             if base.unet.config.in_channels == 9:
                 # An inpainting-only model still makes images from text: see _generate_one.
@@ -102,15 +117,21 @@ class Engine:
                 self._img2img.set_progress_bar_config(disable=True)
             if inpaint_source is not None:
                 self._inpaint = load_pipeline(
-                    inpaint_source, self.device, on_download=on_download, cpu_offload=self.savers.cpu_offload
+                    inpaint_source,
+                    self.device,
+                    on_download=on_download,
+                    cpu_offload=self.savers.cpu_offload,
+                    compile_unet=self.compile_unet,
                 )
                 self._apply_savers(self._inpaint)
         self.model, self.inpaint_model = model, inpaint_model
+        self.few_step = detect_few_step(model, type(base.scheduler).__name__)
 
     def unload(self) -> None:
         """Drop the loaded pipelines and give their memory back."""
         self._txt2img = self._inpaint = self._img2img = None
         self.model = self.inpaint_model = ""
+        self.few_step = None
         _empty_device_cache(self.device)
 
     def enable_memory_savers(self) -> bool:
@@ -131,6 +152,10 @@ class Engine:
             pipe.enable_attention_slicing()
         if self.savers.vae_tiling:
             pipe.vae.enable_tiling()
+
+    def adapt(self, params: GenerationParams) -> tuple[GenerationParams, str]:
+        """``params`` fitted to a few-step model if one is loaded, and why (see few_step.adapt)."""
+        return adapt_to_few_step(params, self.few_step)
 
     def prompt_warnings(self, params: GenerationParams) -> list[str]:
         """Warnings for prompts longer than the text encoder reads, quoting the words it drops."""

@@ -175,7 +175,12 @@ def _unet_in_channels(checkpoint: Path) -> int:
 
 
 def load_pipeline(
-    source: ModelSource, device: DeviceChoice, *, on_download: DownloadCallback | None = None, cpu_offload: bool = False
+    source: ModelSource,
+    device: DeviceChoice,
+    *,
+    on_download: DownloadCallback | None = None,
+    cpu_offload: bool = False,
+    compile_unet: bool = False,
 ):
     """Load a Stable Diffusion pipeline from ``source`` onto ``device``.
 
@@ -222,5 +227,9 @@ def load_pipeline(
         pipe.enable_model_cpu_offload()
     else:
         pipe.to(device.device)
+    if device.device == "cuda":
+        from desktop.engine.gpu import tune_for_cuda
+
+        tune_for_cuda(pipe, compile_unet)
     pipe.set_progress_bar_config(disable=True)
     return pipe

@@ -504,6 +504,7 @@ class MainWindow(QMainWindow):
         worker.downloadProgress.connect(self._download_progress)
         worker.modelReady.connect(self._model_ready)
         worker.modelFailed.connect(self._model_failed)
+        worker.fewStepModel.connect(self._few_step_model)
         worker.jobStarted.connect(self._job_started)
         worker.jobProgress.connect(self._job_progress)
         worker.jobWarning.connect(self._job_warning)
@@ -832,6 +833,13 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _device_ready(self, text: str) -> None:
         self.device_label.setText(f"Device: {text}")
+
+    @Slot(str, str, int, float)
+    def _few_step_model(self, reason: str, scheduler: str, steps: int, guidance: float) -> None:
+        self.scheduler_combo.setCurrentText(scheduler)
+        self.steps_spin.setValue(steps)
+        self.guidance_spin.setValue(guidance)
+        self.show_info(reason)
 
     @Slot(str, str)
     def _model_failed(self, model: str, message: str) -> None:

@@ -61,6 +61,7 @@ class GenerationWorker(QObject):
     modelLoading = Signal(str)
     downloadProgress = Signal(int, int)
     modelReady = Signal(str)
+    fewStepModel = Signal(str, str, int, float)  # why, sampler, steps, guidance
     modelFailed = Signal(str, str)
     modelChecked = Signal(str, bool)
     jobStarted = Signal(int)
@@ -138,6 +139,9 @@ class GenerationWorker(QObject):
         self.modelLoading.emit(model)
         engine.load(model, on_download=lambda done, total: self.downloadProgress.emit(done, total))
         self.modelReady.emit(model)
+        profile = engine.few_step
+        if profile is not None:
+            self.fewStepModel.emit(profile.reason(), profile.scheduler, profile.steps, profile.guidance)
 
     def _generate_and_save(self, job: Job, on_progress) -> None:
         """Run the job, saving each image as it comes. On out-of-memory, turn the memory savers on
@@ -169,6 +173,9 @@ class GenerationWorker(QObject):
         self.jobStarted.emit(job.id)
         try:
             self._load(job.params.model)
+            job.params, note = self.engine.adapt(job.params)
+            if note:
+                self.jobWarning.emit(job.id, note)
             for warning in self.engine.prompt_warnings(job.params):
                 self.jobWarning.emit(job.id, warning)
 

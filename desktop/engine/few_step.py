@@ -1,0 +1,59 @@
+"""Few-step models (LCM, Turbo, Lightning/Hyper): recognised from the scheduler they ship with or
+their name, and given the sampler, steps and guidance they need. Regular settings (25 steps,
+guidance 7.5) give such models burnt or mushy images, which users take for a broken app."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from desktop.params import GenerationParams
+
+REGULAR_STEPS = 12  # more steps than this means settings meant for a regular model
+REGULAR_GUIDANCE = 3.0
+
+
+@dataclass(frozen=True)
+class FewStepProfile:
+    kind: str
+    scheduler: str
+    steps: int
+    guidance: float
+
+    def reason(self) -> str:
+        return (
+            f"This is a {self.kind} model, which needs few steps: using {self.steps} steps, guidance "
+            f"{self.guidance:g} and the {self.scheduler} sampler."
+        )
+
+
+LCM = FewStepProfile("LCM", "LCM", 4, 1.0)
+TURBO = FewStepProfile("Turbo", "Euler a (trailing)", 4, 0.0)
+LIGHTNING = FewStepProfile("Lightning/Hyper", "Euler (trailing)", 8, 0.0)
+
+
+def detect(model: str, scheduler_class: str) -> FewStepProfile | None:
+    """The profile for a model, from its scheduler class or its name; None for a regular model."""
+    name = model.lower()
+    if scheduler_class == "LCMScheduler" or "lcm" in name:
+        return LCM
+    if "turbo" in name:
+        return TURBO
+    if "lightning" in name or "hyper" in name:
+        return LIGHTNING
+    return None
+
+
+def adapt(params: GenerationParams, profile: FewStepProfile | None) -> tuple[GenerationParams, str]:
+    """``params`` fitted to ``profile`` and a note saying why ('' when nothing changed). The
+    sampler always follows the profile; steps and guidance only when they are regular-model
+    settings, so a user's own few-step tweaks are kept."""
+    if profile is None:
+        return params, ""
+    changes = {"scheduler": profile.scheduler}
+    if params.steps > REGULAR_STEPS:
+        changes["steps"] = profile.steps
+    if params.guidance > REGULAR_GUIDANCE:
+        changes["guidance"] = profile.guidance
+    adapted = dataclasses.replace(params, **changes)
+    return adapted, (profile.reason() if adapted != params else "")
