@@ -117,7 +117,7 @@ def test_inpainting_keeps_every_pixel_outside_the_feathered_mask(engine, base_im
     mask = square_mask()
     params = inpaint(mask_blur=4, inpaint_only_masked=only_masked, inpaint_padding=8)
     result = next(engine.generate(params, image=base_image, mask=mask)).image
-    feathered = np.asarray(engine._inpaint.mask_processor.blur(mask, 4))
+    feathered = np.asarray(engine._inpaint_pipeline().mask_processor.blur(mask, 4))
     before, after = pixels(base_image), pixels(result)
     assert np.array_equal(after[feathered == 0], before[feathered == 0])
     assert (after[feathered == 255] != before[feathered == 255]).any(axis=-1).mean() > 0.5
@@ -147,8 +147,8 @@ def test_dedicated_inpainting_model_inpaints_and_also_makes_images_from_text(tin
 
 
 def test_inpaint_pipeline_shares_the_text_to_image_weights(engine):
-    assert engine._inpaint.unet is engine._txt2img.unet
-    assert engine._inpaint.vae is engine._txt2img.vae
+    assert engine._inpaint_pipeline().unet is engine._txt2img.unet
+    assert engine._inpaint_pipeline().vae is engine._txt2img.vae
 
 
 def test_cancel_mid_run_stops_within_a_step_and_skips_the_decode(engine, monkeypatch):
@@ -286,7 +286,7 @@ def test_hub_model_already_in_the_hugging_face_cache_is_reused_offline(tiny_mode
 
 
 def test_variations_share_weights_start_from_the_image_and_strength_sets_the_steps(engine, base_image):
-    assert engine._img2img.unet is engine._txt2img.unet
+    assert engine._img2img_pipeline().unet is engine._txt2img.unet
 
     def vary(strength: float, source: Image.Image) -> tuple[Image.Image, int]:
         totals = []
@@ -324,3 +324,12 @@ def test_inpainting_only_model_makes_variations_too(tiny_models, base_image):
     engine.load(str(tiny_models[1]))
     result = next(engine.generate(txt2img(seed=2, steps=4).variation(0.5).with_resolved_seed(), image=base_image)).image
     assert result.size == (SIZE, SIZE)
+
+
+def test_a_samplers_settings_do_not_leak_into_the_next_job(engine, tiny_model):
+    fresh = Engine(choose_device("cpu"))
+    fresh.load(str(tiny_model))
+    expected = next(fresh.generate(txt2img(scheduler="DDIM"))).image
+    next(engine.generate(txt2img(scheduler="Euler (trailing)")))  # timestep_spacing="trailing"
+    after = next(engine.generate(txt2img(scheduler="DDIM"))).image
+    assert np.array_equal(pixels(after), pixels(expected))

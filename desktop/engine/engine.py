@@ -62,7 +62,7 @@ ProgressCallback = Callable[[Progress], None]
 
 
 class Engine:
-    """Loads a model once and generates text-to-image and inpainting results from it."""
+    """Loads a model once and makes text-to-image, inpainting and image-to-image results from it."""
 
     def __init__(
         self,
@@ -80,11 +80,37 @@ class Engine:
         self._txt2img = None
         self._inpaint = None
         self._img2img = None
+        self._scheduler_config = None  # the model's own; every job's sampler is built from it
         self.few_step: FewStepProfile | None = None
 
     @property
     def loaded(self) -> bool:
-        return self._inpaint is not None
+        return self._txt2img is not None or self._inpaint is not None
+
+    def _inpaint_pipeline(self):
+        """The inpainting pipeline: a dedicated model, or built on first use from the loaded one
+        with from_pipe (same weights, no extra memory)."""
+        if self._inpaint is None:
+            from diffusers import StableDiffusionInpaintPipeline
+
+            self._inpaint = self._derived(StableDiffusionInpaintPipeline)
+        return self._inpaint
+
+    def _img2img_pipeline(self):
+        """The image-to-image pipeline, built on first use like the inpainting one; None for an
+        inpainting-only model (which repaints all of the image instead)."""
+        if self._img2img is None and self._txt2img is not None:
+            from diffusers import StableDiffusionImg2ImgPipeline
+
+            self._img2img = self._derived(StableDiffusionImg2ImgPipeline)
+        return self._img2img
+
+    def _derived(self, pipeline_class):
+        pipe = pipeline_class.from_pipe(self._txt2img)
+        pipe.set_progress_bar_config(disable=True)  # from_pipe does not carry it over
+        if self.savers.cpu_offload:
+            pipe.enable_model_cpu_offload()
+        return pipe
 
     def load(self, model: str, inpaint_model: str = "", on_download: DownloadCallback | None = None) -> None:
         """Load ``model`` (and optionally a dedicated inpainting model), replacing what was loaded.
@@ -92,8 +118,6 @@ class Engine:
         Raises ModelNotAvailable, UnsafeModelFormat, ModelLoadError or OutOfMemory.
         """
         _quiet_libraries()
-        from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionInpaintPipeline
-
         source = classify(model, allow_pickle=self.allow_pickle)
         inpaint_source = classify(inpaint_model, allow_pickle=self.allow_pickle) if inpaint_model else None
         self.unload()
@@ -111,10 +135,6 @@ class Engine:
                 self._txt2img, self._inpaint = None, base
             else:
                 self._txt2img = base
-                self._inpaint = StableDiffusionInpaintPipeline.from_pipe(base)
-                self._inpaint.set_progress_bar_config(disable=True)
-                self._img2img = StableDiffusionImg2ImgPipeline.from_pipe(base)
-                self._img2img.set_progress_bar_config(disable=True)
             if inpaint_source is not None:
                 self._inpaint = load_pipeline(
                     inpaint_source,
@@ -125,6 +145,7 @@ class Engine:
                 )
                 self._apply_savers(self._inpaint)
         self.model, self.inpaint_model = model, inpaint_model
+        self._scheduler_config = base.scheduler.config
         self.few_step = detect_few_step(model, type(base.scheduler).__name__)
 
     def unload(self) -> None:
@@ -160,7 +181,7 @@ class Engine:
     def prompt_warnings(self, params: GenerationParams) -> list[str]:
         """Warnings for prompts longer than the text encoder reads, quoting the words it drops."""
         self._require_loaded()
-        tokenizer = self._inpaint.tokenizer
+        tokenizer = (self._txt2img or self._inpaint).tokenizer
         readable = tokenizer.model_max_length - 2  # the start and end markers take two places
         warnings = []
         prompt = palette_prompt(params.prompt, params.colors, params.background)
@@ -187,8 +208,8 @@ class Engine:
 
         Inpainting needs ``image`` and ``mask`` (white = repaint) of the request's size; pixels
         outside the feathered mask come back exactly as they were. Image-to-image (variations,
-        upscaling) needs ``image``; it is resized to the request's size first. Setting ``cancel`` stops the
-        job within one step, without decoding, by raising GenerationCancelled.
+        upscaling) needs ``image``; it is resized to the request's size first. Setting ``cancel``
+        stops the job within one step, without decoding, by raising GenerationCancelled.
         """
         self._require_loaded()
         params = params.with_resolved_seed()
@@ -229,13 +250,13 @@ class Engine:
         keep_outside = None  # the mask outside which the original pixels are put back
         if params.mode == TXT2IMG and self._txt2img is not None:
             pipe = self._txt2img
-        elif params.mode == IMG2IMG and self._img2img is not None:
-            pipe = self._img2img
+        elif params.mode == IMG2IMG and self._img2img_pipeline() is not None:
+            pipe = self._img2img_pipeline()
             arguments.update(image=image, strength=params.strength)
         else:
             # Inpainting; or an inpainting-only model doing the other modes by repainting all of
             # a blank canvas (text-to-image) or of the image (image-to-image).
-            pipe = self._inpaint
+            pipe = self._inpaint_pipeline()
             size = (params.width, params.height)
             strength = params.strength
             if params.mode == TXT2IMG:
@@ -255,7 +276,9 @@ class Engine:
                 padding_mask_crop=params.inpaint_padding if only_masked else None,
             )
             keep_outside = feathered
-        pipe.scheduler = _make_scheduler(params.scheduler, pipe.scheduler.config)
+        # From the model's own config, never the last job's: overrides such as trailing timestep
+        # spacing must not leak into the next sampler.
+        pipe.scheduler = _make_scheduler(params.scheduler, self._scheduler_config)
         with _translate_oom(self.device):
             result = pipe(**arguments).images[0]
         if keep_outside is None:

@@ -36,6 +36,7 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export PNG")
         self.item = item
         self.settings = settings
+        self._confirmed_path = ""  # a path the native save dialog already asked to replace
         form = QFormLayout(self)
         self.size_combo = QComboBox()
         self.size_combo.setObjectName("exportSizeCombo")
@@ -99,7 +100,7 @@ class ExportDialog(QDialog):
             path = path.with_name(path.name + ".png")
         overwrite = False
         if path.exists():
-            if getattr(self, "_confirmed_path", None) != str(path) and not self.confirm_overwrite(path):
+            if self._confirmed_path != str(path) and not self.confirm_overwrite(path):
                 return
             overwrite = True
         size = self.size_combo.currentData()
