@@ -28,10 +28,10 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
+    from bare import run_bare
 
     from desktop.engine import Engine, choose_device
     from desktop.params import GenerationParams
-    from desktop.schedulers import SCHEDULERS
 
     if args.full:
         from sd15_random import make_sd15_random
@@ -54,21 +54,9 @@ def main() -> None:
 
     params = GenerationParams("a fox logo, flat vector", width=size, height=size, steps=steps, seed=1)
     pipe = engine._txt2img
-    class_name, overrides = SCHEDULERS[params.scheduler]
 
     def bare() -> None:
-        import diffusers
-
-        pipe.scheduler = getattr(diffusers, class_name).from_config(pipe.scheduler.config, **overrides)
-        pipe(
-            params.prompt,
-            negative_prompt="",
-            num_inference_steps=steps,
-            guidance_scale=params.guidance,
-            width=size,
-            height=size,
-            generator=torch.Generator("cpu").manual_seed(1),
-        )
+        run_bare(pipe, params)
 
     def ours() -> None:
         next(engine.generate(params, on_progress=lambda progress: None))

@@ -34,11 +34,11 @@ def main() -> None:
         print("No CUDA device here: nothing measured. Run this on a machine with an NVIDIA GPU.")
         return
     import diffusers
+    from bare import run_bare
     from sd15_random import make_sd15_random
 
     from desktop.engine import Engine, choose_device
     from desktop.params import GenerationParams
-    from desktop.schedulers import SCHEDULERS
 
     model = str(make_sd15_random(ROOT / "build" / "sd15-random"))
     print(
@@ -46,7 +46,6 @@ def main() -> None:
         f"SD 1.5 architecture (random weights), fp16, {args.size} px, {args.steps} steps, CFG on"
     )
     params = GenerationParams("a fox logo", width=args.size, height=args.size, steps=args.steps, seed=1)
-    class_name, overrides = SCHEDULERS[params.scheduler]
 
     bare = diffusers.StableDiffusionPipeline.from_pretrained(model, dtype=torch.float16).to("cuda")
     bare.set_progress_bar_config(disable=True)
@@ -61,21 +60,13 @@ def main() -> None:
         """Seconds per denoising step (decode excluded), from the step callbacks."""
         stamps = []
         if engine is None:
-            bare.scheduler = getattr(diffusers, class_name).from_config(bare.scheduler.config, **overrides)
 
             def on_step(_pipe, _step, _timestep, tensors):
                 torch.cuda.synchronize()
                 stamps.append(time.perf_counter())
                 return tensors
 
-            bare(
-                params.prompt,
-                num_inference_steps=args.steps,
-                width=args.size,
-                height=args.size,
-                generator=torch.Generator("cpu").manual_seed(1),
-                callback_on_step_end=on_step,
-            )
+            run_bare(bare, params, on_step)
         else:
 
             def on_progress(_progress) -> None:

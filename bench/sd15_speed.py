@@ -45,16 +45,13 @@ def median_ratio(name: str, bare: list[float], ours: list[float], unit: str = "s
 
 def measure_size(engine, size: int, steps: int, runs: int) -> None:
     """Seconds per step and per image, engine vs bare, and the live preview's cost, at ``size``."""
-    import diffusers
-    import torch
+    from bare import run_bare
 
     from desktop.engine.preview import latents_to_preview
     from desktop.params import GenerationParams
-    from desktop.schedulers import SCHEDULERS
 
     pipe = engine._txt2img
     params = GenerationParams("a fox logo, flat vector", width=size, height=size, steps=steps, seed=1)
-    class_name, overrides = SCHEDULERS[params.scheduler]
     times = {name: {"image": [], "step": []} for name in ("bare", "engine")}
     latents_seen = []
 
@@ -68,17 +65,7 @@ def measure_size(engine, size: int, steps: int, runs: int) -> None:
             stamps.append(time.perf_counter())
             return tensors
 
-        pipe.scheduler = getattr(diffusers, class_name).from_config(pipe.scheduler.config, **overrides)
-        pipe(
-            params.prompt,
-            negative_prompt="",
-            num_inference_steps=steps,
-            guidance_scale=params.guidance,
-            width=size,
-            height=size,
-            generator=torch.Generator("cpu").manual_seed(1),
-            callback_on_step_end=on_step,
-        )
+        run_bare(pipe, params, on_step)
         record["step"].append(mean_interval(stamps))
 
     def ours(record) -> None:
