@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.cli import build_parser, run_export, run_generate
 
     args = build_parser().parse_args(argv)
+    if args.check:
+        from desktop.diagnosis import print_diagnosis
+
+        return print_diagnosis()
     if args.command == "generate":
         return run_generate(args)
     if args.command == "export":

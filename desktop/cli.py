@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"Logo Studio {__version__}")
+    parser.add_argument(
+        "--check", action="store_true", help="print versions, device, folders and models (for bug reports) and exit"
+    )
     parser.add_argument("--model", help="model for the window: hub id, diffusers folder or .safetensors file")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="device for the window")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

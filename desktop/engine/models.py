@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.engine.catalog import default_model
 from desktop.engine.devices import DeviceChoice
 from desktop.errors import ModelLoadError, ModelNotAvailable, UnsafeModelFormat
 
-# The one place that names the model used when the user has chosen none.
-DEFAULT_MODEL = "stable-diffusion-v1-5/stable-diffusion-v1-5"
+# The model used when the user has chosen none: the first recommended one (resources/models.json).
+DEFAULT_MODEL = default_model()
 
 HUB = "hub"
 FOLDER = "folder"
