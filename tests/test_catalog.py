@@ -69,3 +69,48 @@ def test_check_prints_a_diagnosis_for_bug_reports(tmp_path, tiny_model):
     ):
         assert expected in report, expected
     assert "Traceback" not in result.stderr
+
+
+def test_download_question_says_what_how_big_which_licence_and_where():
+    from desktop.engine.catalog import download_plan
+
+    plan = download_plan(default_model())
+    question = plan.question()
+    assert "Stable Diffusion 1.5" in question and "about 4.3 GB" in question
+    assert "CreativeML OpenRAIL-M" in question and str(plan.folder) in question
+    unknown = download_plan("someone/unknown-model").question()
+    assert "several GB" in unknown and "Check its licence" in unknown
+
+
+def test_a_full_disk_refuses_the_download_before_it_starts(qtbot, tmp_path, monkeypatch):
+    import shutil
+
+    from PySide6.QtCore import Qt
+
+    from desktop.app import build_window
+
+    window = build_window(tmp_path / "g", model=default_model(), device="cpu", config_dir=tmp_path / "c")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.info_banner.isVisible(), timeout=30_000)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**11, 10**11 - 10**9, 10**9))
+    asked = []
+    monkeypatch.setattr(window, "ask", lambda title, text: asked.append(text) or True)
+    window.prompt_edit.setPlainText("fox")
+    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    assert "Not enough disk space" in window.error_banner.text() and "1.0 GB is free" in window.error_banner.text()
+    assert asked == [] and not window.host.pending
+
+
+def test_the_window_offers_models_already_in_the_cache(qtbot, tmp_path, tiny_model):
+    from huggingface_hub import constants
+
+    from desktop.app import build_window
+
+    add_to_hub_cache(Path(constants.HF_HUB_CACHE), "someone/offered-model", tiny_model)
+    window = build_window(tmp_path / "g", model="someone/not-downloaded", device="cpu", config_dir=tmp_path / "c")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: "someone/offered-model" in window.info_banner.text(), timeout=30_000)
+    assert "Already downloaded" in window.info_banner.text()
+    assert window.model_combo.findText("someone/offered-model") >= 0

@@ -357,7 +357,7 @@ def test_style_preset_rewrites_the_prompt_keeping_the_subject(window):
 def test_without_a_model_the_window_opens_and_explains_how_to_get_one(qtbot, make_window, monkeypatch):
     window = make_window(model="someone/not-downloaded")
     qtbot.waitUntil(lambda: window.info_banner.isVisible(), timeout=30_000)
-    assert "No model on this computer yet" in window.info_banner.text()
+    assert "someone/not-downloaded is not on this computer yet" in window.info_banner.text()
     asked = []
     monkeypatch.setattr(window, "ask", lambda title, text: asked.append(text) or False)
     window.prompt_edit.setPlainText("fox")

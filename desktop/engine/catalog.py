@@ -84,3 +84,52 @@ def _pipeline_kind(folder: Path) -> str:
     if not any((folder / "unet").glob("*.safetensors")):
         return ""
     return INPAINT if unet.get("in_channels") == 9 else TXT2IMG
+
+
+@dataclass(frozen=True)
+class DownloadPlan:
+    """What the user is asked before a download: what, how big, under which licence, where."""
+
+    id: str
+    name: str
+    download_bytes: int | None
+    licence: str
+    folder: Path
+    free_bytes: int
+
+    def question(self) -> str:
+        size = f"about {self.download_bytes / 1e9:.1f} GB" if self.download_bytes else "several GB"
+        licence = f" Licence: {self.licence}." if self.licence else " Check its licence on huggingface.co."
+        return (
+            f"{self.name} is not on this computer yet. Download it now from Hugging Face? It needs {size} of disk "
+            f"space ({self.free_bytes / 1e9:.1f} GB free) and goes into the shared Hugging Face cache at "
+            f"{self.folder}, where other tools can use it too.{licence}"
+        )
+
+    def space_problem(self) -> str:
+        """A message when the disk is too full for this download (10% margin), else ''."""
+        if self.download_bytes and self.free_bytes < self.download_bytes * 1.1:
+            return (
+                f"Not enough disk space to download {self.name}: it needs about {self.download_bytes / 1e9:.1f} GB "
+                f"and only {self.free_bytes / 1e9:.1f} GB is free at {self.folder}. Free some space, or choose a "
+                "model already on this computer."
+            )
+        return ""
+
+
+def download_plan(model_id: str) -> DownloadPlan:
+    """The plan for downloading hub model ``model_id`` into the standard cache."""
+    import shutil
+
+    from huggingface_hub import constants
+
+    folder = Path(constants.HF_HUB_CACHE)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    free = shutil.disk_usage(existing).free
+    known = {model.id: model for model in recommended_models()}
+    if model_id in known:
+        model = known[model_id]
+        return DownloadPlan(model.id, model.name, model.download_bytes, model.licence, folder, free)
+    return DownloadPlan(model_id, model_id, None, "", folder, free)

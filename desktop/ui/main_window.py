@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.worker = host.worker
         self.presets = load_presets()
         self.model_available: dict[str, bool] = {}
+        self.cached_models: list = []  # models found in the Hugging Face cache (engine.catalog.CachedModel)
         self._preload_model = ""  # loaded in the background as soon as it is known to be on disk
         self._job_started_at = 0.0
         self._last_deleted: GalleryItem | None = None
@@ -505,6 +506,7 @@ class MainWindow(QMainWindow):
         worker.modelReady.connect(self._model_ready)
         worker.modelFailed.connect(self._model_failed)
         worker.fewStepModel.connect(self._few_step_model)
+        worker.cachedModels.connect(self._cached_models)
         worker.jobStarted.connect(self._job_started)
         worker.jobProgress.connect(self._job_progress)
         worker.jobWarning.connect(self._job_warning)
@@ -654,13 +656,16 @@ class MainWindow(QMainWindow):
             self.progress_bar.setFormat("Cancelling…")
 
     def _consent_to_download(self, model: str) -> bool:
+        """True if ``model`` is on disk, or the user agreed to download it and there is room."""
         if self.model_available.get(model, True):
             return True
-        return self.ask(
-            "Download the model?",
-            f"{model} is not on this computer yet. Download it from Hugging Face now? Stable Diffusion 1.5 "
-            "models need about 4 GB of disk space; the files go into the shared Hugging Face cache.",
-        )
+        from desktop.engine.catalog import download_plan
+
+        plan = download_plan(model)
+        if plan.space_problem():
+            self.show_error(plan.space_problem())
+            return False
+        return self.ask("Download the model?", plan.question())
 
     def ask(self, title: str, question: str) -> bool:
         """A yes/no question (tests replace this)."""
@@ -834,6 +839,21 @@ class MainWindow(QMainWindow):
     def _device_ready(self, text: str) -> None:
         self.device_label.setText(f"Device: {text}")
 
+    @Slot(list)
+    def _cached_models(self, models: list) -> None:
+        """Offer models other tools already downloaded, in the model box and the no-model notice."""
+        self.cached_models = models
+        for model in models:
+            if self.model_combo.findText(model.id) < 0:
+                self.model_combo.addItem(model.id)
+            index = self.model_combo.findText(model.id)
+            self.model_combo.setItemData(
+                index, f"Already downloaded: {model.kind}, {model.size_bytes / 1e9:.1f} GB", Qt.ItemDataRole.ToolTipRole
+            )
+            self.model_available[model.id] = True
+        if self.info_banner.property("noModel"):
+            self._model_checked(self.current_model(), False)
+
     @Slot(str, str, int, float)
     def _few_step_model(self, reason: str, scheduler: str, steps: int, guidance: float) -> None:
         self.scheduler_combo.setCurrentText(scheduler)
@@ -881,9 +901,12 @@ class MainWindow(QMainWindow):
             if self.info_banner.property("noModel"):
                 self.info_banner.hide()
             return
+        downloaded = ", ".join(f"{m.id} ({m.size_bytes / 1e9:.1f} GB)" for m in self.cached_models)
+        already = f" Already downloaded, pick one in the model box: {downloaded}." if downloaded else ""
         self.show_info(
-            f"No model on this computer yet. Choose a diffusers model folder or a .safetensors file with "
-            f"Browse… beside the model box, or press Generate to download {model} from Hugging Face (about 4 GB)."
+            f"{model} is not on this computer yet. Choose a diffusers model folder or a .safetensors file with "
+            f"Browse… beside the model box, or press Generate to download it from Hugging Face (you will be "
+            f"asked first).{already}"
         )
         self.info_banner.setProperty("noModel", True)
 

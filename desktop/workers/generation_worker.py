@@ -64,6 +64,7 @@ class GenerationWorker(QObject):
     fewStepModel = Signal(str, str, int, float)  # why, sampler, steps, guidance
     modelFailed = Signal(str, str)
     modelChecked = Signal(str, bool)
+    cachedModels = Signal(list)
     jobStarted = Signal(int)
     jobProgress = Signal(int, object)
     jobWarning = Signal(int, str)
@@ -88,8 +89,10 @@ class GenerationWorker(QObject):
         except LogoStudioError as error:
             self.deviceReady.emit(f"Device error: {error.message}")
             return
+        from desktop.engine.catalog import cached_models
         from desktop.engine.engine import import_pipeline_modules
 
+        self.cachedModels.emit(cached_models())
         import_pipeline_modules()
 
     def _ensure_engine(self):
