@@ -114,3 +114,74 @@ def test_the_window_offers_models_already_in_the_cache(qtbot, tmp_path, tiny_mod
     qtbot.waitUntil(lambda: "someone/offered-model" in window.info_banner.text(), timeout=30_000)
     assert "Already downloaded" in window.info_banner.text()
     assert window.model_combo.findText("someone/offered-model") >= 0
+
+
+class FakeHub:
+    """huggingface_hub's download functions, serving the tiny model's files from disk."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.files = sorted(p for p in folder.rglob("*") if p.is_file())
+
+    def snapshot_download(self, repo_id, *, dry_run=False, local_files_only=False, **kwargs):
+        from huggingface_hub.file_download import DryRunFileInfo
+
+        if dry_run:
+            return [
+                DryRunFileInfo(
+                    commit_hash="a" * 40,
+                    file_size=p.stat().st_size,
+                    filename=str(p.relative_to(self.folder)),
+                    local_path=str(p),
+                    is_cached=False,
+                    will_download=True,
+                )
+                for p in self.files
+            ]
+        if local_files_only and not getattr(self, "done", False):
+            raise OSError("not cached yet")
+        return str(self.folder)
+
+    def hf_hub_download(self, repo_id, filename, *, tqdm_class, **kwargs):
+        size = (self.folder / filename).stat().st_size
+        bar = tqdm_class(total=size)
+        for start in range(0, size, 65536):
+            bar.update(min(65536, size - start))
+        if filename == str(self.files[-1].relative_to(self.folder)):
+            self.done = True
+        return str(self.folder / filename)
+
+
+def test_hub_download_reports_bytes_and_can_be_cancelled(tiny_model, monkeypatch):
+    import threading
+
+    import huggingface_hub
+    import pytest
+    from huggingface_hub import constants
+
+    from desktop.engine import Engine, choose_device
+    from desktop.errors import GenerationCancelled
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # sockets stay blocked by conftest
+    hub = FakeHub(tiny_model)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", hub.snapshot_download)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", hub.hf_hub_download)
+    total = sum(p.stat().st_size for p in hub.files)
+
+    cancel = threading.Event()
+
+    def cancel_halfway(done, size):
+        if done > size / 2:
+            cancel.set()
+        if cancel.is_set():
+            raise GenerationCancelled("The download was cancelled.")
+
+    with pytest.raises(GenerationCancelled):
+        Engine(choose_device("cpu")).load("someone/new-model", on_download=cancel_halfway)
+
+    reports = []
+    engine = Engine(choose_device("cpu"))
+    engine.load("someone/new-model", on_download=lambda done, size: reports.append((done, size)))
+    assert reports[-1] == (total, total) and all(size == total for _, size in reports)
+    assert [done for done, _ in reports] == sorted(done for done, _ in reports)
+    assert engine.loaded

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from desktop.engine.catalog import default_model
 from desktop.engine.devices import DeviceChoice
-from desktop.errors import ModelLoadError, ModelNotAvailable, UnsafeModelFormat
+from desktop.errors import GenerationCancelled, ModelLoadError, ModelNotAvailable, UnsafeModelFormat
 
 # The model used when the user has chosen none: the first recommended one (resources/models.json).
 DEFAULT_MODEL = default_model()
@@ -206,7 +206,7 @@ def load_pipeline(
                     "Choose the folder that contains model_index.json, or a .safetensors file."
                 )
             pipe = DiffusionPipeline.from_pretrained(str(folder), dtype=dtype, **no_checker)
-    except (ModelLoadError, ModelNotAvailable):
+    except (ModelLoadError, ModelNotAvailable, GenerationCancelled):
         raise
     except OSError as error:
         detail = str(error).lower()

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.cached_models: list = []  # models found in the Hugging Face cache (engine.catalog.CachedModel)
         self._preload_model = ""  # loaded in the background as soon as it is known to be on disk
         self._job_started_at = 0.0
+        self._download_started: tuple[float, int] | None = None  # (time, bytes) of the first report
         self._last_deleted: GalleryItem | None = None
         self.setWindowTitle("Logo Studio")
         self.setObjectName("mainWindow")
@@ -923,9 +924,18 @@ class MainWindow(QMainWindow):
 
     @Slot(int, int)
     def _download_progress(self, done: int, total: int) -> None:
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(done)
-        self.progress_bar.setFormat(f"Downloading model: {done / 1e6:,.0f} of {total / 1e6:,.0f} MB")
+        now = time.monotonic()
+        if self._download_started is None or done < self._download_started[1]:
+            self._download_started = (now, done)
+        started_at, started_bytes = self._download_started
+        speed = (done - started_bytes) / max(now - started_at, 1e-3)
+        remaining = f" · {_clock((total - done) / speed)} left" if speed > 0 and now - started_at > 1 else ""
+        # The bar counts kilobytes: QProgressBar takes 32-bit integers and models are gigabytes.
+        self.progress_bar.setRange(0, max(total // 1024, 1))
+        self.progress_bar.setValue(done // 1024)
+        self.progress_bar.setFormat(
+            f"Downloading model: {done / 1e6:,.0f} of {total / 1e6:,.0f} MB · {speed / 1e6:.1f} MB/s{remaining}"
+        )
 
     @Slot(str)
     def _model_ready(self, model: str) -> None:

@@ -135,12 +135,19 @@ class GenerationWorker(QObject):
             traceback.print_exc(file=sys.stderr)
             self.modelFailed.emit(model, f"Unexpected error while loading {model}: {error}")
 
-    def _load(self, model: str) -> None:
+    def _load(self, model: str, cancel: threading.Event | None = None) -> None:
         engine = self._ensure_engine()
         if engine.loaded and engine.model == model:
             return
         self.modelLoading.emit(model)
-        engine.load(model, on_download=lambda done, total: self.downloadProgress.emit(done, total))
+
+        def on_download(done: int, total: int) -> None:
+            if cancel is not None and cancel.is_set():
+                # The partial file stays in the Hugging Face cache; the next download resumes it.
+                raise GenerationCancelled("The download was cancelled; it resumes where it stopped next time.")
+            self.downloadProgress.emit(done, total)
+
+        engine.load(model, on_download=on_download)
         self.modelReady.emit(model)
         profile = engine.few_step
         if profile is not None:
@@ -175,7 +182,7 @@ class GenerationWorker(QObject):
             return
         self.jobStarted.emit(job.id)
         try:
-            self._load(job.params.model)
+            self._load(job.params.model, job.cancel)
             job.params, note = self.engine.adapt(job.params)
             if note:
                 self.jobWarning.emit(job.id, note)
