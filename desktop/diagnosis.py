@@ -72,12 +72,12 @@ def _hub_cache() -> str:
 
 
 def _cached() -> str:
-    from desktop.engine.catalog import cached_models
+    from desktop.engine.catalog import cached_models, human_size
 
     models = cached_models()
     if not models:
         return "none"
-    return "; ".join(f"{m.id} ({m.kind}, {m.size_bytes / 1e9:.1f} GB)" for m in models)
+    return "; ".join(f"{m.id} ({m.kind}, {human_size(m.size_bytes)})" for m in models)
 
 
 def _recommended() -> str:

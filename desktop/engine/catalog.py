@@ -133,3 +133,8 @@ def download_plan(model_id: str) -> DownloadPlan:
         model = known[model_id]
         return DownloadPlan(model.id, model.name, model.download_bytes, model.licence, folder, free)
     return DownloadPlan(model_id, model_id, None, "", folder, free)
+
+
+def human_size(size_bytes: int) -> str:
+    """'4.3 GB', '8 MB': sizes as people read them."""
+    return f"{size_bytes / 1e9:.1f} GB" if size_bytes >= 1e9 else f"{max(size_bytes / 1e6, 1):.0f} MB"

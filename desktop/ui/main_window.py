@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.engine.catalog import human_size
 from desktop.engine.models import DEFAULT_MODEL
 from desktop.errors import InvalidParameters, LogoStudioError, MetadataError
 from desktop.gallery import GalleryItem, GalleryStore
@@ -849,7 +850,7 @@ class MainWindow(QMainWindow):
                 self.model_combo.addItem(model.id)
             index = self.model_combo.findText(model.id)
             self.model_combo.setItemData(
-                index, f"Already downloaded: {model.kind}, {model.size_bytes / 1e9:.1f} GB", Qt.ItemDataRole.ToolTipRole
+                index, f"Already downloaded: {model.kind}, {human_size(model.size_bytes)}", Qt.ItemDataRole.ToolTipRole
             )
             self.model_available[model.id] = True
         if self.info_banner.property("noModel"):
@@ -902,7 +903,7 @@ class MainWindow(QMainWindow):
             if self.info_banner.property("noModel"):
                 self.info_banner.hide()
             return
-        downloaded = ", ".join(f"{m.id} ({m.size_bytes / 1e9:.1f} GB)" for m in self.cached_models)
+        downloaded = ", ".join(f"{m.id} ({human_size(m.size_bytes)})" for m in self.cached_models)
         already = f" Already downloaded, pick one in the model box: {downloaded}." if downloaded else ""
         self.show_info(
             f"{model} is not on this computer yet. Choose a diffusers model folder or a .safetensors file with "

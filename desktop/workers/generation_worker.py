@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass, field, replace
 
 from PIL import Image
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from desktop.errors import GenerationCancelled, LogoStudioError, OutOfMemory
 from desktop.gallery import GalleryStore
@@ -93,7 +93,9 @@ class GenerationWorker(QObject):
         from desktop.engine.engine import import_pipeline_modules
 
         self.cachedModels.emit(cached_models())
-        import_pipeline_modules()
+        # After the requests already queued (e.g. "is the model on disk?"), so the window can tell
+        # a first-time user what to do without waiting for these imports.
+        QTimer.singleShot(0, import_pipeline_modules)
 
     def _ensure_engine(self):
         if self.engine is None:
