@@ -231,11 +231,3 @@ def _validate(p: GenerationParams) -> None:
         _check_color("colors", color)
     if p.background:
         _check_color("background", p.background)
-
-
-def field_label(name: str) -> str:
-    """The user-facing label of a GenerationParams field, as used in messages."""
-    return _LABELS[name]
-
-
-__all__ = ["GenerationParams", "TXT2IMG", "INPAINT", "MODES", "SEED_MAX", "field_label"]
