@@ -45,7 +45,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_window(model: str | None, device: str | None) -> int:
-    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from desktop.errors import LogoStudioError
@@ -55,9 +54,6 @@ def run_window(model: str | None, device: str | None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName("logo-studio")
-    icon = Path(__file__).parent / "resources" / "icon.png"
-    if icon.exists():
-        app.setWindowIcon(QIcon(str(icon)))
     try:
         window = build_window(data_dir(), model=model, device=device)
     except LogoStudioError as error:

@@ -6,6 +6,7 @@ letters converted to paths (fontTools), so the SVG needs no font installed to lo
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -57,6 +58,7 @@ def bundled_font() -> Path:
     return Path(str(resources.files("desktop.resources").joinpath("fonts/DejaVuSans-Bold.ttf")))
 
 
+@functools.lru_cache(maxsize=64)
 def find_font(family: str = "") -> Path:
     """The font file for ``family`` (a family name or a .ttf/.otf path); '' means the bundled font."""
     family = family.strip()

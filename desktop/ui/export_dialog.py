@@ -25,6 +25,15 @@ from desktop.gallery import GalleryItem
 SIZES = (256, 512, 1024, 2048)
 
 
+def remembered_folder(settings: QSettings, key: str) -> str:
+    """The folder last exported to under ``key``, else the user's Pictures folder, else home."""
+    return (
+        settings.value(key)
+        or QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+        or str(Path.home())
+    )
+
+
 class ExportDialog(QDialog):
     """Emits exported(path) after a successful export."""
 
@@ -51,11 +60,7 @@ class ExportDialog(QDialog):
             if index >= 0:
                 self.size_combo.setCurrentIndex(index)
         form.addRow("Size", self.size_combo)
-        folder = (
-            settings.value("export/folder")
-            or QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
-            or str(Path.home())
-        )
+        folder = remembered_folder(settings, "export/folder")
         self.path_edit = QLineEdit(str(Path(folder) / default_export_name(item.params.prompt)))
         self.path_edit.setObjectName("exportPathEdit")
         self.path_edit.setAccessibleName("Export file")

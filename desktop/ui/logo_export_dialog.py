@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,6 +31,7 @@ from desktop.logo.background import on_backdrop
 from desktop.logo.pipeline import LogoExport, export_logo, prepare
 from desktop.logo.vector import COLOR, SINGLE
 from desktop.logo.wordmark import BUNDLED_FONT, HORIZONTAL, STACKED, WordmarkStyle, compose_wordmark
+from desktop.ui.export_dialog import remembered_folder
 from desktop.ui.qtimage import pil_to_qimage
 
 PREVIEW_SIZE = 300
@@ -127,12 +128,7 @@ class LogoExportDialog(QDialog):
         column.addWidget(self.wordmark)
 
         folder_row = QHBoxLayout()
-        default_folder = (
-            self.settings.value("logo/folder")
-            or QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
-            or str(Path.home())
-        )
-        self.folder_edit = QLineEdit(default_folder)
+        self.folder_edit = QLineEdit(remembered_folder(self.settings, "logo/folder"))
         self.folder_edit.setObjectName("logoFolderEdit")
         browse = QToolButton()
         browse.setText("Browse…")

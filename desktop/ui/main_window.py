@@ -920,13 +920,14 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _model_loading(self, model: str) -> None:
+        self._download_started = None
         self.progress_bar.setRange(0, 0)
         self.progress_bar.setFormat(f"Loading {Path(model).name or model}…")
 
     @Slot(int, int)
     def _download_progress(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if self._download_started is None or done < self._download_started[1]:
+        if self._download_started is None:
             self._download_started = (now, done)
         started_at, started_bytes = self._download_started
         speed = (done - started_bytes) / max(now - started_at, 1e-3)
@@ -976,13 +977,12 @@ class MainWindow(QMainWindow):
                 )
             )
 
-    @Slot(int, object)
-    def _image_saved(self, job_id: int, item: GalleryItem) -> None:
+    @Slot(int, object, object)
+    def _image_saved(self, job_id: int, item: GalleryItem, image: Image.Image) -> None:
         if not self.search_edit.text() or self.search_edit.text().lower() in item.params.prompt.lower():
             self.gallery_view.prepend(item)
             self.gallery_view.select(item.id)
-        with Image.open(item.path) as image:
-            self.canvas.set_image(image.convert("RGB"), source_item_id=item.id)
+        self.canvas.set_image(image, source_item_id=item.id)
 
     def _job_ended(self, status: str = "", error: str = "") -> None:
         if error:

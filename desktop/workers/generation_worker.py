@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field, replace
 
@@ -21,6 +22,7 @@ from desktop.gallery import GalleryStore
 from desktop.params import GenerationParams
 
 _job_ids = itertools.count(1)
+PREVIEW_INTERVAL = 0.1  # seconds: more previews than a window can show only cost GPU syncs
 
 # Hosts whose thread was still busy (a model load or import cannot be interrupted) when the
 # window closed. Kept referenced so that no QThread is destroyed while it runs, which would
@@ -68,7 +70,7 @@ class GenerationWorker(QObject):
     jobStarted = Signal(int)
     jobProgress = Signal(int, object)
     jobWarning = Signal(int, str)
-    imageSaved = Signal(int, object)
+    imageSaved = Signal(int, object, object)  # job id, GalleryItem, the PIL image
     jobFinished = Signal(int)
     jobFailed = Signal(int, str)
     jobCancelled = Signal(int)
@@ -167,7 +169,7 @@ class GenerationWorker(QObject):
                 for result in results:
                     item = self.store.add(result.image, result.params, parent_id=job.parent_id)
                     saved += 1
-                    self.imageSaved.emit(job.id, item)
+                    self.imageSaved.emit(job.id, item, result.image)
                 return
             except OutOfMemory:
                 if attempt or not self.engine.enable_memory_savers():
@@ -190,11 +192,16 @@ class GenerationWorker(QObject):
                 self.jobWarning.emit(job.id, note)
             for warning in self.engine.prompt_warnings(job.params):
                 self.jobWarning.emit(job.id, warning)
+            last_preview = [0.0]
 
             def on_progress(progress) -> None:
-                update = StepUpdate(
-                    progress.image_index, progress.image_count, progress.step, progress.total, progress.preview()
-                )
+                # Making a preview copies the latents off the device (a sync on CUDA): at most one
+                # per PREVIEW_INTERVAL, and always the last step's.
+                preview = None
+                now = time.monotonic()
+                if now - last_preview[0] >= PREVIEW_INTERVAL or progress.step == progress.total:
+                    preview, last_preview[0] = progress.preview(), now
+                update = StepUpdate(progress.image_index, progress.image_count, progress.step, progress.total, preview)
                 self.jobProgress.emit(job.id, update)
 
             self._generate_and_save(job, on_progress)
