@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint tiny-model
+.PHONY: run test lint tiny-model package
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,3 +29,9 @@ lint: $(STAMP)
 # A tiny random model to try the app and CLI by hand: make run ARGS="--model build/tiny/txt2img"
 tiny-model: $(STAMP)
 	$(BIN)/python tests/make_tiny_model.py build/tiny
+
+# The one-folder app in dist/ (see packaging/README.md), started once to check it: make package
+PYINSTALLER ?= pyinstaller==6.22.3
+package: $(STAMP)
+	$(BIN)/python -m pip install --quiet "$(PYINSTALLER)"
+	$(BIN)/python packaging/build.py --check

@@ -16,21 +16,24 @@ def build_window(data_dir: Path, model: str | None = None, device: str | None = 
     from PySide6.QtCore import QSettings
 
     from desktop.engine.devices import device_preference
+    from desktop.engine.library import ModelLibrary
     from desktop.gallery import GalleryStore
     from desktop.paths import config_dir as default_config_dir
     from desktop.ui.main_window import MainWindow
     from desktop.workers.generation_worker import WorkerHost
+    from desktop.workers.model_files_worker import ModelFilesHost
 
     folder = Path(config_dir) if config_dir is not None else default_config_dir()
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     store = GalleryStore(data_dir)
     host = WorkerHost(store, device_preference(device, settings.value("device/preference", None)))
-    return MainWindow(store, settings, host, model=model)
+    library = ModelLibrary(folder)
+    return MainWindow(store, settings, host, library, ModelFilesHost(library), model=model)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: a subcommand runs headless; no subcommand opens the window."""
-    from desktop.cli import build_parser, run_export, run_generate
+    from desktop.cli import build_parser, run_download, run_export, run_generate
 
     args = build_parser().parse_args(argv)
     if args.check:
@@ -41,10 +44,22 @@ def main(argv: list[str] | None = None) -> int:
         return run_generate(args)
     if args.command == "export":
         return run_export(args)
-    return run_window(args.model, args.device)
+    if args.command == "download":
+        return run_download(args)
+    return run_window(args.model, args.device, args.smoke_test)
 
 
-def run_window(model: str | None, device: str | None) -> int:
+def app_icon():
+    """The window and taskbar icon (resources/icons/logo-studio.png)."""
+    from importlib import resources
+
+    from PySide6.QtGui import QIcon, QPixmap
+
+    with resources.as_file(resources.files("desktop.resources").joinpath("icons/logo-studio.png")) as path:
+        return QIcon(QPixmap(str(path)))  # read now: the path may be temporary
+
+
+def run_window(model: str | None, device: str | None, smoke_test: Path | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop.errors import LogoStudioError
@@ -54,14 +69,21 @@ def run_window(model: str | None, device: str | None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName("logo-studio")
+    app.setWindowIcon(app_icon())
     try:
         window = build_window(data_dir(), model=model, device=device)
     except LogoStudioError as error:
         print(f"logo-studio: error: {error.message}", file=sys.stderr)
         return 1
     window.show()
+    if smoke_test is not None:
+        from desktop.smoke_test import SmokeTest
+
+        check = SmokeTest(window, smoke_test, expect_model=model is not None)
+        app.exec()
+        return check.exit_code
     code = app.exec()
-    from desktop.workers.generation_worker import workers_still_running
+    from desktop.workers.thread_host import workers_still_running
 
     if workers_still_running():
         # Closed while a model was loading: settings are saved, nothing is half-written (all

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import time
 from pathlib import Path
 
 from desktop import __version__
@@ -30,6 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"Logo Studio {__version__}")
     parser.add_argument(
         "--check", action="store_true", help="print versions, device, folders and models (for bug reports) and exit"
+    )
+    parser.add_argument(
+        "--smoke-test",
+        type=Path,
+        metavar="PNG",
+        help="open the window, wait for the device (and --model) to be ready, save a screenshot to PNG and exit: "
+        "checks that an installed or packaged app works",
     )
     parser.add_argument("--model", help="model for the window: hub id, diffusers folder or .safetensors file")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="device for the window")
@@ -75,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow loading pickle checkpoints (.ckpt/.bin): they can run code",
     )
+    download = commands.add_parser(
+        "download",
+        help="download a Hugging Face model into the shared cache (resumes an interrupted download)",
+        description="Download a model from Hugging Face into the shared cache, so the window and the generate "
+        "command can use it offline. Shows progress; Ctrl+C stops it and running it again resumes.",
+    )
+    download.add_argument("model", nargs="?", help="hub id (default: the recommended model)")
+    download.add_argument("--yes", action="store_true", help="do not ask before downloading")
     export = commands.add_parser(
         "export",
         help="turn an image into logo files: palette lock, transparent PNG, SVG, wordmark, icon set",
@@ -172,7 +188,8 @@ def run_generate(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     try:
         from desktop.engine import Engine, MemorySavers, choose_device, device_preference
-        from desktop.gallery import GalleryStore, atomic_save_png
+        from desktop.files import atomic_save_png
+        from desktop.gallery import GalleryStore
         from desktop.metadata import png_info
         from desktop.paths import data_dir
 
@@ -229,6 +246,54 @@ def _free_name(path: Path) -> Path:
 
 def _status(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def run_download(args: argparse.Namespace) -> int:
+    """Run ``logo-studio download``; returns the exit code."""
+    from desktop.engine.catalog import DownloadMeter, download_plan
+    from desktop.engine.library import ModelLibrary
+    from desktop.engine.models import DEFAULT_MODEL, cached_hub_folder, download_hub_model, is_hub_id
+    from desktop.paths import config_dir
+
+    model = args.model or DEFAULT_MODEL
+    if not is_hub_id(model):
+        return _fail(InvalidParameters("model", f"{model} is not a Hugging Face model id (owner/name)."), EXIT_USAGE)
+    folder = cached_hub_folder(model)
+    if folder is not None:
+        print(folder)
+        return 0
+    plan = download_plan(model)
+    if plan.space_problem():
+        return _fail(LogoStudioError(plan.space_problem()), EXIT_FAILURE)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            return _fail(InvalidParameters("yes", plan.question() + " Add --yes to download."), EXIT_USAGE)
+        if input(plan.question() + " [y/N] ").strip().lower() not in ("y", "yes"):
+            return EXIT_FAILURE
+    library = ModelLibrary(config_dir())
+    meter, last_line = DownloadMeter(), [0.0]
+
+    def report(done: int, total: int) -> None:
+        text = f"Downloading {model}: {meter.text(done, total)}"
+        if sys.stderr.isatty():
+            print(f"\r{text}   ", end="", file=sys.stderr, flush=True)
+        elif time.monotonic() - last_line[0] >= 5 or done == total:  # a log file gets a line now and then
+            last_line[0] = time.monotonic()
+            _status(text)
+
+    try:
+        library.download_started(model)
+        folder = download_hub_model(model, report)
+        library.download_finished(model)
+    except KeyboardInterrupt:
+        _status("\nStopped. Run the same command again to resume where it stopped.")
+        return EXIT_INTERRUPTED
+    except LogoStudioError as error:
+        _status("")
+        return _fail(error, EXIT_FAILURE)
+    _status("")
+    print(folder)
+    return 0
 
 
 def _print_download(done: int, total: int) -> None:

@@ -49,3 +49,7 @@ class MetadataError(LogoStudioError, ValueError):
 
 class GalleryError(LogoStudioError):
     """The gallery could not save, read or delete an item."""
+
+
+class ModelListError(LogoStudioError):
+    """The list of models (settings folder) could not be saved."""

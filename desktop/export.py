@@ -8,7 +8,7 @@ from pathlib import Path
 from PIL import Image
 
 from desktop.errors import GalleryError
-from desktop.gallery import atomic_save_png, os_error_message
+from desktop.files import atomic_save_png, os_error_message
 
 MAX_NAME = 60
 

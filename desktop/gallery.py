@@ -16,22 +16,20 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
 
 from PIL import Image
 
 from desktop.errors import GalleryError, MetadataError
+from desktop.files import TEMP_PREFIX, atomic_save_png, os_error_message
 from desktop.metadata import png_info, read_params
 from desktop.params import GenerationParams
 
 ITEM_KEY = "logo_studio_item"  # PNG chunk with the item's id, creation time and parent
 THUMBNAIL_SIZE = 256
-_TEMP_PREFIX = ".tmp-"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -194,7 +192,7 @@ class GalleryStore:
             self.index_path.replace(broken)
             rows = self._indexed_files()
             rebuilt = True
-        for leftover in [*self.images_dir.glob(_TEMP_PREFIX + "*"), *self.thumbnails_dir.glob(_TEMP_PREFIX + "*")]:
+        for leftover in [*self.images_dir.glob(TEMP_PREFIX + "*"), *self.thumbnails_dir.glob(TEMP_PREFIX + "*")]:
             leftover.unlink(missing_ok=True)
         on_disk = {path.name for path in self.images_dir.glob("*.png")}
         missing = [name for name in rows if name not in on_disk]
@@ -256,32 +254,3 @@ class GalleryStore:
 
     def _item(self, item_id, name, created, params, parent_id) -> GalleryItem:
         return GalleryItem(item_id, self.images_dir / name, self.thumbnails_dir / name, created, params, parent_id)
-
-
-def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Call ``write`` on a temporary file next to ``path``, sync it, then rename it into place,
-    so ``path`` is either the old file or the complete new one, never half of one."""
-    temporary = path.with_name(f"{_TEMP_PREFIX}{uuid.uuid4().hex[:8]}-{path.name}")
-    try:
-        with open(temporary, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def atomic_save_png(image: Image.Image, path: Path, **save_options) -> None:
-    """Save ``image`` as PNG at ``path`` atomically (see :func:`atomic_write`)."""
-    atomic_write(path, lambda handle: image.save(handle, format="PNG", **save_options))
-
-
-def os_error_message(action: str, folder: Path, error: OSError) -> str:
-    import errno
-
-    if error.errno == errno.ENOSPC:
-        return f"Could not {action}: the disk holding {folder} is full. Free some space and try again."
-    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"Could not {action}: no permission to write in {folder}."
-    return f"Could not {action} in {folder}: {error.strerror or error}."

@@ -25,14 +25,17 @@ class NetworkAccessError(AssertionError):
     pass
 
 
+LOOPBACK = ("127.0.0.1", "::1")
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
-    """Any host lookup or socket connection (other than Unix sockets) fails the test."""
+    """Any host lookup or socket connection beyond this machine fails the test."""
     original_connect = socket.socket.connect
 
     def guarded_connect(self, address):
-        if self.family == socket.AF_UNIX:
-            return original_connect(self, address)
+        if self.family == socket.AF_UNIX or (isinstance(address, tuple) and address[0] in LOOPBACK):
+            return original_connect(self, address)  # this machine only (the local hub test server)
         raise NetworkAccessError(f"test tried to reach the network: {address!r}")
 
     original_getaddrinfo = socket.getaddrinfo
@@ -68,6 +71,25 @@ def tiny_model(tiny_models) -> Path:
     return tiny_models[0]
 
 
+@pytest.fixture
+def local_hub(tmp_path, monkeypatch, tiny_models):
+    """A hub look-alike on 127.0.0.1 serving the tiny models as test-org/tiny-sd and
+    test-org/tiny-sd-inpainting, with huggingface_hub pointed at it and an empty cache."""
+    from huggingface_hub import constants
+    from local_hub import LocalHub
+
+    txt2img, inpaint = tiny_models
+    with LocalHub({"test-org/tiny-sd": txt2img, "test-org/tiny-sd-inpainting": inpaint}) as hub:
+        monkeypatch.setattr(constants, "ENDPOINT", hub.url)
+        template = hub.url + "/{repo_id}/resolve/{revision}/{filename}"
+        monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", template)
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+        monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+        # 64 KB reads instead of 10 MB, so that the tiny files can be cut, cancelled and resumed part way.
+        monkeypatch.setattr(constants, "DOWNLOAD_CHUNK_SIZE", 64 * 1024)
+        yield hub
+
+
 @pytest.fixture(scope="session")
 def engine(tiny_model):
     """A CPU engine with the tiny text-to-image model loaded (shared: tests must not reload it)."""
@@ -81,7 +103,7 @@ def engine(tiny_model):
 def pytest_sessionfinish(session, exitstatus):
     """Let workers that were still starting when their window closed finish, so no QThread is
     destroyed while running at interpreter exit (the app itself ends with os._exit instead)."""
-    module = sys.modules.get("desktop.workers.generation_worker")
+    module = sys.modules.get("desktop.workers.thread_host")
     if module is not None:
         for host in module._still_running:
             host.thread.wait(120_000)

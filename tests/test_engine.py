@@ -144,6 +144,10 @@ def test_dedicated_inpainting_model_inpaints_and_also_makes_images_from_text(tin
     paired.load(str(txt2img_folder), inpaint_model=str(inpaint_folder))
     assert paired._inpaint.unet.config.in_channels == 9
     assert paired._txt2img.unet.config.in_channels == 4
+    # The saved parameters name the model that made each image.
+    assert next(paired.generate(txt2img(model=str(txt2img_folder)))).params.model == str(txt2img_folder)
+    made = next(paired.generate(inpaint(model=str(txt2img_folder)), image=image, mask=square_mask()))
+    assert made.params.model == str(inpaint_folder)
 
 
 def test_inpaint_pipeline_shares_the_text_to_image_weights(engine):

@@ -11,6 +11,10 @@ from pathlib import Path
 TXT2IMG = "txt2img"
 INPAINT = "inpaint"
 
+# The parts of a Stable Diffusion pipeline that Logo Studio downloads and loads.
+WEIGHTED_COMPONENTS = ("text_encoder", "unet", "vae")
+COMPONENTS = ("scheduler", "tokenizer", *WEIGHTED_COMPONENTS)
+
 
 @dataclass(frozen=True)
 class RecommendedModel:
@@ -54,10 +58,10 @@ def default_model(kind: str = TXT2IMG) -> str:
 def cached_models(cache_dir: Path | None = None) -> list[CachedModel]:
     """Stable Diffusion pipelines in the Hugging Face cache (default: the standard one), with
     their size on disk and kind. Anything unreadable is skipped, never raised."""
-    from huggingface_hub import scan_cache_dir
+    from huggingface_hub import constants, scan_cache_dir
 
     try:
-        info = scan_cache_dir(cache_dir)
+        info = scan_cache_dir(cache_dir or constants.HF_HUB_CACHE)  # read now: its default is fixed at import
     except Exception:  # no cache yet, or unreadable: nothing cached to offer
         return []
     found = []
@@ -65,25 +69,37 @@ def cached_models(cache_dir: Path | None = None) -> list[CachedModel]:
         if repo.repo_type != "model":
             continue
         for revision in sorted(repo.revisions, key=lambda r: r.last_modified, reverse=True):
-            kind = _pipeline_kind(Path(revision.snapshot_path))
+            kind = pipeline_kind(Path(revision.snapshot_path))
             if kind:
                 found.append(CachedModel(repo.repo_id, kind, repo.size_on_disk, Path(revision.snapshot_path)))
                 break
     return sorted(found, key=lambda model: model.id.lower())
 
 
-def _pipeline_kind(folder: Path) -> str:
-    """'txt2img' or 'inpaint' for a Stable Diffusion pipeline folder with weights, else ''."""
+def pipeline_kind(folder: Path) -> str:
+    """'txt2img' or 'inpaint' for a complete Stable Diffusion pipeline folder, else ''."""
     try:
         index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
         unet = json.loads((folder / "unet" / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ""
-    if not str(index.get("_class_name", "")).startswith("StableDiffusion"):
-        return ""
-    if not any((folder / "unet").glob("*.safetensors")):
+    if not str(index.get("_class_name", "")).startswith("StableDiffusion") or not pipeline_files_complete(folder):
         return ""
     return INPAINT if unet.get("in_channels") == 9 else TXT2IMG
+
+
+def pipeline_files_complete(folder: Path) -> bool:
+    """True when a pipeline folder has every part it needs: scheduler and tokenizer files, and a
+    config with safetensors weights for the text encoder, UNet and VAE. A download that stopped
+    part way leaves some of them out (huggingface_hub links a file in only once it is whole)."""
+    if not (folder / "model_index.json").is_file() or not (folder / "scheduler" / "scheduler_config.json").is_file():
+        return False
+    if not any((folder / "tokenizer").glob("*")):
+        return False
+    return all(
+        (folder / part / "config.json").is_file() and any((folder / part).glob("*.safetensors"))
+        for part in WEIGHTED_COMPONENTS
+    )
 
 
 @dataclass(frozen=True)
@@ -138,3 +154,35 @@ def download_plan(model_id: str) -> DownloadPlan:
 def human_size(size_bytes: int) -> str:
     """'4.3 GB', '8 MB': sizes as people read them."""
     return f"{size_bytes / 1e9:.1f} GB" if size_bytes >= 1e9 else f"{max(size_bytes / 1e6, 1):.0f} MB"
+
+
+class DownloadMeter:
+    """Turns a download's (bytes done, bytes total) reports into what people want to read:
+    how far, how fast, how long. Speed counts from the first report, so bytes resumed from an
+    earlier session do not inflate it."""
+
+    def __init__(self) -> None:
+        self._first: tuple[float, int] | None = None
+
+    def text(self, done: int, total: int, now: float | None = None) -> str:
+        import time
+
+        now = time.monotonic() if now is None else now
+        if self._first is None:
+            self._first = (now, done)
+        started_at, started_bytes = self._first
+        elapsed = now - started_at
+        speed = (done - started_bytes) / elapsed if elapsed > 0 else 0.0
+        parts = [f"{human_size(done)} of {human_size(total)}" if total else human_size(done)]
+        if elapsed >= 1:
+            parts.append(f"{speed / 1e6:.1f} MB/s")
+            if speed > 0 and total > done:
+                parts.append(f"{format_duration((total - done) / speed)} left")
+        return " · ".join(parts)
+
+
+def format_duration(seconds: float) -> str:
+    """'4:05', '1:02:09': a duration as clocks show it."""
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import Image
 
@@ -215,6 +215,8 @@ class Engine:
         params = params.with_resolved_seed()
         if params.mode == INPAINT:
             image, mask = _check_inpaint_inputs(params, image, mask)
+            if self.inpaint_model:  # the saved parameters name the model that made the pixels
+                params = replace(params, model=self.inpaint_model)
         elif params.mode == IMG2IMG:
             if image is None:
                 raise InvalidParameters("image", "A variation needs the image to start from.")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.engine.catalog import default_model
+from desktop.engine.catalog import COMPONENTS, INPAINT, TXT2IMG, default_model, pipeline_files_complete
 from desktop.engine.devices import DeviceChoice
 from desktop.errors import GenerationCancelled, ModelLoadError, ModelNotAvailable, UnsafeModelFormat
 
@@ -28,8 +28,7 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 
 # What an SD-class pipeline needs from a hub repo: configs, tokenizer files and full-precision
 # safetensors weights; not the safety checker, fp16/EMA variants, pickles or other formats.
-_COMPONENTS = ("scheduler", "text_encoder", "tokenizer", "unet", "vae")
-ALLOW_PATTERNS = ["model_index.json"] + [f"{c}/*" for c in _COMPONENTS]
+ALLOW_PATTERNS = ["model_index.json"] + [f"{c}/*" for c in COMPONENTS]
 IGNORE_PATTERNS = ["*.fp16.*", "*.non_ema.*", "*.ema.*", "*.ckpt", "*.bin", "*.pt", "*.msgpack", "*.onnx*", "*.pb"]
 
 DownloadCallback = Callable[[int, int], None]
@@ -66,11 +65,16 @@ def classify(ref: str, *, allow_pickle: bool = False) -> ModelSource:
                 "loaded, so Logo Studio does not open it. Download the .safetensors version of this model instead."
             )
         raise ModelLoadError(f"{path.name} is not a model: choose a diffusers model folder or a .safetensors file.")
-    if _HUB_ID.match(ref) and not ref.startswith((".", "~")):
+    if is_hub_id(ref):
         return ModelSource(HUB, ref)
     raise ModelNotAvailable(
         f"No model found at {ref}. Check the path, or pick a model folder, a .safetensors file or a Hugging Face id."
     )
+
+
+def is_hub_id(ref: str) -> bool:
+    """True for what looks like a Hugging Face repo id ('owner/name'), whether or not it exists."""
+    return bool(_HUB_ID.match(ref)) and not ref.startswith((".", "~"))
 
 
 def is_available_locally(ref: str) -> bool:
@@ -94,19 +98,20 @@ def cached_hub_folder(repo_id: str) -> Path | None:
         )
     except Exception:  # any cache miss or unreadable cache means "not available locally"
         return None
-    return folder if (folder / "model_index.json").is_file() else None
+    return folder if pipeline_files_complete(folder) else None
 
 
 def download_hub_model(repo_id: str, on_download: DownloadCallback | None = None) -> Path:
     """The local folder of hub model ``repo_id``, downloading what is missing into the HF cache.
 
-    Reports (bytes done, bytes total) through ``on_download``. Interrupted downloads resume.
+    Reports (bytes done, bytes total) through ``on_download``; an exception raised there (e.g.
+    GenerationCancelled) stops the download. A stopped, failed or killed download resumes where it
+    stopped: finished files are kept, and the file in progress continues with an HTTP Range request.
     """
     folder = cached_hub_folder(repo_id)
     if folder is not None:
         return folder
-    from huggingface_hub import constants, hf_hub_download, snapshot_download
-    from huggingface_hub import errors as hub_errors
+    from huggingface_hub import constants, snapshot_download
 
     if constants.HF_HUB_OFFLINE:
         raise ModelNotAvailable(
@@ -127,24 +132,108 @@ def download_hub_model(repo_id: str, on_download: DownloadCallback | None = None
         bar = _byte_counter(advance)
         for item in plan:
             if item.will_download:
-                hf_hub_download(repo_id, item.filename, tqdm_class=bar)
+                _download_file(repo_id, item.filename, item.commit_hash, bar)
         return Path(
             snapshot_download(
                 repo_id, allow_patterns=ALLOW_PATTERNS, ignore_patterns=IGNORE_PATTERNS, local_files_only=True
             )
         )
-    except hub_errors.GatedRepoError as error:
-        raise ModelNotAvailable(
+    except GenerationCancelled:
+        raise
+    except Exception as error:
+        raise download_error(repo_id, error) from error
+
+
+def _download_file(repo_id: str, filename: str, commit: str, bar) -> None:
+    """Download one file into the Hugging Face cache so that it survives being stopped.
+
+    huggingface_hub (2.x) deletes a partial file when a download stops, so a cancelled or killed
+    multi-gigabyte download would start that file over. Here the bytes go to our own
+    ``blobs/<etag>.partial``, which is kept and continued with a Range request next time. A whole
+    file is checked against its size (and SHA-256 for large files), moved into place as the blob,
+    and huggingface_hub then links it into the snapshot as if it had downloaded it itself.
+    """
+    import hashlib
+    import os
+
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_download, hf_hub_url
+    from huggingface_hub.file_download import http_get, repo_folder_name
+    from huggingface_hub.utils import WeakFileLock, build_hf_headers
+
+    metadata = get_hf_file_metadata(hf_hub_url(repo_id, filename, revision=commit))
+    blob = Path(constants.HF_HUB_CACHE) / repo_folder_name(repo_id=repo_id, repo_type="model") / "blobs" / metadata.etag
+    if not blob.exists():
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        partial = blob.with_name(blob.name + ".partial")
+        with WeakFileLock(blob.with_name(blob.name + ".partial.lock")):
+            if partial.exists() and metadata.size is not None and partial.stat().st_size > metadata.size:
+                partial.unlink()  # not a prefix of this file: start over
+            with open(partial, "ab") as handle:
+                done = handle.tell()
+                if metadata.size is None or done < metadata.size:
+                    http_get(
+                        metadata.location,
+                        handle,
+                        resume_size=done,
+                        headers=build_hf_headers(),
+                        expected_size=metadata.size,
+                        tqdm_class=bar,
+                    )
+                elif done:
+                    bar(initial=done, total=metadata.size)  # whole already: count it once
+            if len(metadata.etag) == 64:  # an LFS file: its etag is the SHA-256 of the content
+                digest = hashlib.sha256()
+                with open(partial, "rb") as handle:
+                    for chunk in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(chunk)
+                if digest.hexdigest() != metadata.etag:
+                    partial.unlink()
+                    raise OSError(f"{filename} arrived damaged (checksum mismatch); it will be downloaded again")
+            os.replace(partial, blob)
+    hf_hub_download(repo_id, filename, revision=commit)  # links the blob into the snapshot
+
+
+def download_error(repo_id: str, error: BaseException) -> ModelNotAvailable:
+    """The plain-words message for what went wrong while downloading ``repo_id``: no connection,
+    a server error, an unknown or gated model, a full disk or a folder without write permission."""
+    import errno
+
+    import httpx2
+    from huggingface_hub import constants
+    from huggingface_hub import errors as hub_errors
+
+    if isinstance(error, hub_errors.DryRunError) and error.__cause__ is not None:
+        return download_error(repo_id, error.__cause__)  # the hub's own answer, wrapped by the dry run
+    cache = constants.HF_HUB_CACHE
+    resumes = "The download resumes where it stopped when you try again."
+    if isinstance(error, hub_errors.GatedRepoError):
+        return ModelNotAvailable(
             f"The model {repo_id} requires accepting its licence on huggingface.co and logging in "
             "(huggingface-cli login) before it can be downloaded."
-        ) from error
-    except hub_errors.RepositoryNotFoundError as error:
-        raise ModelNotAvailable(f"There is no model called {repo_id} on Hugging Face. Check the spelling.") from error
-    except OSError as error:  # connection, DNS, disk and permission errors all land here
-        raise ModelNotAvailable(
-            f"Could not download {repo_id}: {error}. Check your internet connection and free disk space, "
-            "or pick a local model folder or .safetensors file."
-        ) from error
+        )
+    if isinstance(error, hub_errors.RepositoryNotFoundError):
+        return ModelNotAvailable(f"There is no model called {repo_id} on Hugging Face. Check the spelling.")
+    if isinstance(error, hub_errors.HfHubHTTPError):
+        status = error.response.status_code if getattr(error, "response", None) is not None else "unknown"
+        return ModelNotAvailable(
+            f"Hugging Face answered with an error (HTTP {status}) while downloading {repo_id}; the site may be busy. "
+            f"Try again in a few minutes. {resumes}"
+        )
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return ModelNotAvailable(
+            f"The disk is full: {repo_id} could not be saved into {cache}. Free some space and try again. {resumes}"
+        )
+    if isinstance(error, OSError) and error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ModelNotAvailable(
+            f"Logo Studio may not write into {cache} (permission denied), so {repo_id} could not be downloaded. "
+            "Fix the folder's permissions, or set HF_HOME to a folder you own."
+        )
+    if isinstance(error, (httpx2.TransportError, hub_errors.DryRunError, hub_errors.LocalEntryNotFoundError)):
+        return ModelNotAvailable(
+            f"Could not reach Hugging Face to download {repo_id}: the connection failed or was cut off. "
+            f"Check your internet connection. {resumes}"
+        )
+    return ModelNotAvailable(f"Could not download {repo_id}: {error}. {resumes}")
 
 
 def _byte_counter(advance: Callable[[int], None]):
@@ -155,6 +244,7 @@ def _byte_counter(advance: Callable[[int], None]):
         def __init__(self, *args, **kwargs):
             kwargs["disable"] = True
             super().__init__(*args, **kwargs)
+            advance(int(kwargs.get("initial") or 0))  # bytes resumed from an earlier, interrupted download
 
         def update(self, n=1):
             advance(int(n or 0))
@@ -173,6 +263,15 @@ def _unet_in_channels(checkpoint: Path) -> int:
         if key not in names:
             return 4
         return handle.get_slice(key).get_shape()[1]
+
+
+def checkpoint_kind(checkpoint: Path) -> str:
+    """'inpaint' for a 9-channel checkpoint, else 'txt2img'; ModelLoadError for a file that is not
+    a readable .safetensors checkpoint."""
+    try:
+        return INPAINT if _unet_in_channels(checkpoint) == 9 else TXT2IMG
+    except Exception as error:  # safetensors raises its own errors for damaged or foreign files
+        raise ModelLoadError(f"{checkpoint.name} is not readable as a .safetensors checkpoint: {error}") from error
 
 
 def load_pipeline(

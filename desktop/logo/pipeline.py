@@ -10,7 +10,7 @@ from PIL import Image, PngImagePlugin
 
 from desktop.errors import GalleryError, InvalidParameters, MetadataError
 from desktop.export import default_export_name
-from desktop.gallery import atomic_save_png, atomic_write, os_error_message
+from desktop.files import atomic_save_png, atomic_write, os_error_message
 from desktop.imageops import open_image
 from desktop.logo.background import detect_background, remove_background
 from desktop.logo.icons import FAVICON_SIZES, ICON_SIZES, icon, icon_files, square

@@ -39,8 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.engine.catalog import human_size
-from desktop.engine.models import DEFAULT_MODEL
+from desktop.engine.catalog import DownloadMeter, format_duration, human_size
+from desktop.engine.library import READY, ModelLibrary
+from desktop.engine.models import DEFAULT_MODEL, is_hub_id
 from desktop.errors import InvalidParameters, LogoStudioError, MetadataError
 from desktop.gallery import GalleryItem, GalleryStore
 from desktop.imageops import fit_for_generation, open_image
@@ -63,26 +64,41 @@ from desktop.ui.export_dialog import ExportDialog
 from desktop.ui.gallery_view import GalleryView
 from desktop.ui.logo_export_dialog import LogoExportDialog
 from desktop.ui.mask_canvas import BRUSH, ERASER, MaskCanvas
+from desktop.ui.model_manager import ModelManagerDialog
 from desktop.ui.palette_widget import PaletteWidget
 from desktop.ui.qtimage import pil_to_qimage
 from desktop.workers.generation_worker import Job, StepUpdate, WorkerHost
+from desktop.workers.model_files_worker import ModelFilesHost
+from desktop.workers.thread_host import shutdown_all
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp)"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: GalleryStore, settings: QSettings, host: WorkerHost, model: str | None = None) -> None:
+    def __init__(
+        self,
+        store: GalleryStore,
+        settings: QSettings,
+        host: WorkerHost,
+        library: ModelLibrary,
+        files_host: ModelFilesHost,
+        model: str | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.settings = settings
         self.host = host
         self.worker = host.worker
+        self.library = library
+        self.files_host = files_host
         self.presets = load_presets()
         self.model_available: dict[str, bool] = {}
-        self.cached_models: list = []  # models found in the Hugging Face cache (engine.catalog.CachedModel)
+        self.model_entries: list = []  # the model list (engine.library.ModelEntry), from the files worker
         self._preload_model = ""  # loaded in the background as soon as it is known to be on disk
         self._job_started_at = 0.0
-        self._download_started: tuple[float, int] | None = None  # (time, bytes) of the first report
+        self._load_meter = DownloadMeter()  # a download started by a job (consent at Generate)
+        self._file_meters: dict[str, DownloadMeter] = {}  # downloads started from the model manager
+        self.model_manager: ModelManagerDialog | None = None
         self._last_deleted: GalleryItem | None = None
         self.setWindowTitle("Logo Studio")
         self.setObjectName("mainWindow")
@@ -94,7 +110,9 @@ class MainWindow(QMainWindow):
         # The worker imports torch: start it once the window has painted (or after a second, for
         # a window that starts minimised), so the window appears at once.
         QTimer.singleShot(1000, self.host.start)
+        QTimer.singleShot(1000, self.files_host.start)
         self._preload(self.current_model())
+        self._offer_unfinished_downloads()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -119,6 +137,10 @@ class MainWindow(QMainWindow):
         # Permanent: showMessage() hides ordinary status bar widgets.
         self.statusBar().addPermanentWidget(self.undo_delete_button)
         self.statusBar().addPermanentWidget(self.model_label)
+        self.download_label = QLabel("")
+        self.download_label.setObjectName("downloadLabel")
+        self.download_label.hide()
+        self.statusBar().addPermanentWidget(self.download_label)
         self._build_actions()
         self.resize(1360, 840)
         self.splitter.setSizes([360, 650, 350])
@@ -129,6 +151,7 @@ class MainWindow(QMainWindow):
 
         self.error_banner = _banner("errorBanner", "#fdecea", "#611a15", "#f5c2c0")
         self.info_banner = _banner("infoBanner", "#e8f1fb", "#0b3d66", "#b9d4ef")
+        self.info_banner.linkActivated.connect(self._banner_link)
         layout.addWidget(self.error_banner)
         layout.addWidget(self.info_banner)
 
@@ -183,8 +206,14 @@ class MainWindow(QMainWindow):
         browse_menu.addAction("Model folder (diffusers)…", self.choose_model_folder)
         browse_menu.addAction("Checkpoint file (.safetensors)…", self.choose_model_file)
         browse_button.setMenu(browse_menu)
+        manage_button = QToolButton()
+        manage_button.setObjectName("manageModelsButton")
+        manage_button.setText("Models…")
+        manage_button.setToolTip("Add, download, remove models and choose the defaults (Ctrl+Shift+M)")
+        manage_button.clicked.connect(self.open_model_manager)
         model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(browse_button)
+        model_row.addWidget(manage_button)
         form.addRow("Model", model_row)
 
         self.device_combo = QComboBox()
@@ -452,6 +481,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(action("Export selected as PNG…", "Ctrl+E", self.export_selected))
         file_menu.addAction(action("Export logo files…", "Ctrl+Shift+E", self.export_logo_files))
         file_menu.addSeparator()
+        file_menu.addAction(action("Models…", "Ctrl+Shift+M", self.open_model_manager, name="modelsAction"))
+        file_menu.addSeparator()
         file_menu.addAction(action("Quit", QKeySequence.StandardKey.Quit, self.close))
         generate_menu = self.menuBar().addMenu("&Generate")
         generate_menu.addAction(action("Generate", "Ctrl+Return", self.generate, name="generateAction"))
@@ -508,7 +539,14 @@ class MainWindow(QMainWindow):
         worker.modelReady.connect(self._model_ready)
         worker.modelFailed.connect(self._model_failed)
         worker.fewStepModel.connect(self._few_step_model)
-        worker.cachedModels.connect(self._cached_models)
+        files = self.files_host.worker
+        files.modelsListed.connect(self._models_listed)
+        files.downloadStarted.connect(self._file_download_started)
+        files.downloadProgress.connect(self._file_download_progress)
+        files.downloadFinished.connect(self._file_download_finished)
+        files.downloadFailed.connect(self._file_download_failed)
+        files.downloadCancelled.connect(self._file_download_cancelled)
+        self.files_host.thread.started.connect(self.files_host.worker.listModels)
         worker.jobStarted.connect(self._job_started)
         worker.jobProgress.connect(self._job_progress)
         worker.jobWarning.connect(self._job_warning)
@@ -608,7 +646,8 @@ class MainWindow(QMainWindow):
             if widget is not None:
                 widget.setFocus()
             return
-        if not self._consent_to_download(params.model):
+        inpaint_model = self.inpaint_model()
+        if not self._consent_to_download(params.model, inpaint_model):
             return
         self.seed_spin.setValue(params.seed)
         image = mask = None
@@ -616,7 +655,7 @@ class MainWindow(QMainWindow):
         if mode == INPAINT:
             image, mask, parent_id = self.canvas.image(), self.canvas.mask(), self.canvas.source_item_id
         self._remember_model(params.model)
-        self.host.submit(Job(params, image=image, mask=mask, parent_id=parent_id))
+        self.host.submit(Job(params, image=image, mask=mask, parent_id=parent_id, inpaint_model=inpaint_model))
         self._set_running(True)
         queued = len(self.host.pending) - 1
         if queued:
@@ -647,9 +686,10 @@ class MainWindow(QMainWindow):
         except OSError as error:
             self.show_error(f"Could not open {item.path.name}: {error}")
             return
-        if not self._consent_to_download(params.model):
+        inpaint_model = self.inpaint_model()
+        if not self._consent_to_download(params.model, inpaint_model):
             return
-        self.host.submit(Job(params, image=image, parent_id=item.id))
+        self.host.submit(Job(params, image=image, parent_id=item.id, inpaint_model=inpaint_model))
         self._set_running(True)
 
     def cancel(self) -> None:
@@ -657,17 +697,42 @@ class MainWindow(QMainWindow):
             self.host.cancel_all()
             self.progress_bar.setFormat("Cancelling…")
 
-    def _consent_to_download(self, model: str) -> bool:
-        """True if ``model`` is on disk, or the user agreed to download it and there is room."""
-        if self.model_available.get(model, True):
-            return True
+    def _consent_to_download(self, *models: str) -> bool:
+        """True if every one of ``models`` is on disk, or the user agreed to download it and there
+        is room. A download agreed to is remembered until it finishes, so it survives a restart."""
         from desktop.engine.catalog import download_plan
 
-        plan = download_plan(model)
-        if plan.space_problem():
-            self.show_error(plan.space_problem())
+        for model in models:
+            if not model or not is_hub_id(model) or self._is_on_disk(model):
+                continue
+            plan = download_plan(model)
+            if plan.space_problem():
+                self.show_error(plan.space_problem())
+                return False
+            if not self.ask("Download the model?", plan.question()):
+                return False
+            self._try(lambda model=model: self.library.download_started(model))
+        return True
+
+    def _try(self, action) -> bool:
+        """Run a model-list change; show its error instead of raising (e.g. a read-only settings folder)."""
+        try:
+            action()
+        except LogoStudioError as error:
+            self.show_error(error.message)
             return False
-        return self.ask("Download the model?", plan.question())
+        return True
+
+    def _is_on_disk(self, model: str) -> bool:
+        if model not in self.model_available:  # not checked by the worker yet: a quick look now
+            from desktop.engine.models import is_available_locally
+
+            self.model_available[model] = is_available_locally(model)
+        return self.model_available[model]
+
+    def inpaint_model(self) -> str:
+        """The dedicated inpainting model chosen in the model manager, or '' for the current model."""
+        return self.library.default(INPAINT)
 
     def ask(self, title: str, question: str) -> bool:
         """A yes/no question (tests replace this)."""
@@ -842,19 +907,24 @@ class MainWindow(QMainWindow):
         self.device_label.setText(f"Device: {text}")
 
     @Slot(list)
-    def _cached_models(self, models: list) -> None:
-        """Offer models other tools already downloaded, in the model box and the no-model notice."""
-        self.cached_models = models
-        for model in models:
-            if self.model_combo.findText(model.id) < 0:
-                self.model_combo.addItem(model.id)
-            index = self.model_combo.findText(model.id)
+    def _models_listed(self, entries: list) -> None:
+        """Offer every ready model in the model box (with kind and size) and in the no-model notice."""
+        self.model_entries = entries
+        for entry in entries:
+            if entry.state != READY:
+                continue
+            if self.model_combo.findText(entry.ref) < 0:
+                self.model_combo.addItem(entry.ref)
+            index = self.model_combo.findText(entry.ref)
+            kind = {TXT2IMG: "text-to-image", INPAINT: "inpainting"}.get(entry.kind, "model")
             self.model_combo.setItemData(
-                index, f"Already downloaded: {model.kind}, {human_size(model.size_bytes)}", Qt.ItemDataRole.ToolTipRole
+                index, f"{entry.name}: {kind}, {human_size(entry.size_bytes or 0)}", Qt.ItemDataRole.ToolTipRole
             )
-            self.model_available[model.id] = True
+            self.model_available[entry.ref] = True
         if self.info_banner.property("noModel"):
             self._model_checked(self.current_model(), False)
+        if self.model_manager is not None:
+            self.model_manager.show_entries(entries)
 
     @Slot(str, str, int, float)
     def _few_step_model(self, reason: str, scheduler: str, steps: int, guidance: float) -> None:
@@ -884,31 +954,40 @@ class MainWindow(QMainWindow):
         self._job_ended(status="Cancelled.")
 
     def _preload(self, model: str) -> None:
-        """Load ``model`` in the background if it is on this computer (never downloads)."""
+        """Load ``model`` (and the inpainting model, if one is chosen) in the background once both
+        are known to be on this computer (never downloads)."""
         self._preload_model = model
-        if self.model_available.get(model):
-            self.host.submitModel.emit(model)
-        else:
-            self.host.checkModel.emit(model)
+        for ref in filter(None, (model, self.inpaint_model())):
+            if not self.model_available.get(ref):
+                self.host.checkModel.emit(ref)
+        self._preload_if_ready()
+
+    def _preload_if_ready(self) -> None:
+        model, inpaint_model = self._preload_model, self.inpaint_model()
+        if not model or not self.model_available.get(model):
+            return
+        if inpaint_model and not self.model_available.get(inpaint_model):
+            return
+        self._preload_model = ""
+        self.host.submitModel.emit(model, inpaint_model)
 
     @Slot(str, bool)
     def _model_checked(self, model: str, available: bool) -> None:
         self.model_available[model] = available
-        if available and model == self._preload_model:
-            self._preload_model = ""
-            self.host.submitModel.emit(model)
+        self._preload_if_ready()
         if model != self.current_model():
             return
         if available:
             if self.info_banner.property("noModel"):
                 self.info_banner.hide()
             return
-        downloaded = ", ".join(f"{m.id} ({human_size(m.size_bytes)})" for m in self.cached_models)
-        already = f" Already downloaded, pick one in the model box: {downloaded}." if downloaded else ""
+        ready = [e for e in self.model_entries if e.state == READY]
+        downloaded = ", ".join(f"{e.name} ({human_size(e.size_bytes or 0)})" for e in ready)
+        already = f" Already on this computer, pick one in the model box: {downloaded}." if downloaded else ""
         self.show_info(
-            f"{model} is not on this computer yet. Choose a diffusers model folder or a .safetensors file with "
-            f"Browse… beside the model box, or press Generate to download it from Hugging Face (you will be "
-            f"asked first).{already}"
+            f"{model} is not on this computer yet. Press Generate to download it from Hugging Face (you will be "
+            f"asked first), open Models… to download or add another model, or choose a diffusers model folder or "
+            f".safetensors file with Browse….{already}"
         )
         self.info_banner.setProperty("noModel", True)
 
@@ -920,28 +999,24 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _model_loading(self, model: str) -> None:
-        self._download_started = None
+        self._load_meter = DownloadMeter()
         self.progress_bar.setRange(0, 0)
         self.progress_bar.setFormat(f"Loading {Path(model).name or model}…")
 
-    @Slot(int, int)
+    @Slot(object, object)
     def _download_progress(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if self._download_started is None:
-            self._download_started = (now, done)
-        started_at, started_bytes = self._download_started
-        speed = (done - started_bytes) / max(now - started_at, 1e-3)
-        remaining = f" · {_clock((total - done) / speed)} left" if speed > 0 and now - started_at > 1 else ""
         # The bar counts kilobytes: QProgressBar takes 32-bit integers and models are gigabytes.
         self.progress_bar.setRange(0, max(total // 1024, 1))
         self.progress_bar.setValue(done // 1024)
-        self.progress_bar.setFormat(
-            f"Downloading model: {done / 1e6:,.0f} of {total / 1e6:,.0f} MB · {speed / 1e6:.1f} MB/s{remaining}"
-        )
+        self.progress_bar.setFormat(f"Downloading model: {self._load_meter.text(done, total)}")
 
     @Slot(str)
     def _model_ready(self, model: str) -> None:
         self.model_available[model] = True
+        for ref in (model, self.inpaint_model()):
+            if ref in self.library.unfinished_downloads():
+                self._try(lambda ref=ref: self.library.download_finished(ref))
+                self.files_host.requestList.emit()
         if self.info_banner.property("noModel"):
             self.info_banner.hide()
         self.progress_bar.setRange(0, 1)
@@ -965,7 +1040,8 @@ class MainWindow(QMainWindow):
         remaining = elapsed / done * (total - done) if done else 0
         image_text = f"image {update.image_index + 1}/{update.image_count} · " if update.image_count > 1 else ""
         self.progress_bar.setFormat(
-            f"{image_text}step {update.step}/{update.total} · {_clock(elapsed)} elapsed · {_clock(remaining)} left"
+            f"{image_text}step {update.step}/{update.total} · {format_duration(elapsed)} elapsed · "
+            f"{format_duration(remaining)} left"
         )
         if update.preview is not None:
             pixmap = QPixmap.fromImage(pil_to_qimage(update.preview))
@@ -1006,8 +1082,10 @@ class MainWindow(QMainWindow):
         self.error_banner.setText(message)
         self.error_banner.show()
 
-    def show_info(self, message: str) -> None:
+    def show_info(self, message: str, links: bool = False) -> None:
+        """A notice; with ``links`` the message is rich text whose links call _banner_link."""
         self.info_banner.setProperty("noModel", False)
+        self.info_banner.setTextFormat(Qt.TextFormat.RichText if links else Qt.TextFormat.PlainText)
         self.info_banner.setText(message)
         self.info_banner.show()
 
@@ -1021,32 +1099,147 @@ class MainWindow(QMainWindow):
     def choose_model_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a diffusers model folder (with model_index.json)")
         if folder:
-            self.model_combo.setCurrentText(folder)
-            self._preload(folder)
+            self.use_model(folder)
 
     def choose_model_file(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
             self, "Choose a Stable Diffusion checkpoint", str(Path.home()), "Safetensors checkpoints (*.safetensors)"
         )
         if path:
-            self.model_combo.setCurrentText(path)
-            self._preload(path)
+            self.use_model(path)
+
+    def use_model(self, ref: str) -> None:
+        """Make ``ref`` the text-to-image model: add it to the model list, select it, load it."""
+        self.hide_banners()
+        try:
+            ref = self.library.add(ref)
+        except LogoStudioError as error:
+            self.show_error(error.message)
+            return
+        if self.model_combo.findText(ref) < 0:
+            self.model_combo.insertItem(0, ref)
+        self.model_combo.setCurrentText(ref)
+        self._try(lambda: self.library.set_default(TXT2IMG, ref))
+        self.files_host.requestList.emit()
+        self._preload(ref)
+
+    def inpaint_model_changed(self) -> None:
+        """The manager chose another inpainting model: load it alongside the current one."""
+        self._preload(self.current_model())
 
     def _remember_model(self, model: str) -> None:
+        """A model the user generated with becomes the default and joins the model list."""
         if self.model_combo.findText(model) < 0:
             self.model_combo.insertItem(0, model)
+        if self.library.default(TXT2IMG) != model:
+            self._try(lambda: self.library.set_default(TXT2IMG, model))
+        if not any(entry.ref == model for entry in self.model_entries):
+            with contextlib.suppress(LogoStudioError):  # not loadable: the job reports why
+                self.library.add(model)
+            self.files_host.requestList.emit()
+
+    # -- model manager and downloads ---------------------------------------------------------
+
+    def open_model_manager(self) -> None:
+        if self.model_manager is None:
+            self.model_manager = ModelManagerDialog(self)
+        self.model_manager.show_entries(self.model_entries)
+        self.model_manager.show()
+        self.model_manager.raise_()
+        self.model_manager.activateWindow()
+        self.files_host.requestList.emit()
+
+    def download_model(self, repo_id: str) -> bool:
+        """Ask, check the disk, then download hub model ``repo_id`` in the background."""
+        from desktop.engine.catalog import download_plan
+
+        plan = download_plan(repo_id)
+        if plan.space_problem():
+            self.show_error(plan.space_problem())
+            if self.model_manager is not None:
+                self.model_manager.show_error(plan.space_problem())
+            return False
+        if not self.ask("Download the model?", plan.question()):
+            return False
+        self.files_host.download(repo_id)
+        return True
+
+    def resume_download(self, repo_id: str) -> None:
+        """Go on with a download agreed to earlier (it was cancelled, failed or cut off)."""
+        self.hide_banners()
+        self.files_host.download(repo_id)
+
+    def _offer_unfinished_downloads(self) -> None:
+        unfinished = self.library.unfinished_downloads()
+        if not unfinished:
+            return
+        repo_id = unfinished[0]
+        done = self.library.partial_bytes(repo_id)
+        where = f" at {human_size(done)}" if done else ""
+        self.show_info(
+            f'The download of {repo_id} stopped{where} before it finished. <a href="resume:{repo_id}">Resume it</a> '
+            f'(it goes on where it stopped) or <a href="models">open Models…</a>.',
+            links=True,
+        )
+
+    @Slot(str)
+    def _banner_link(self, link: str) -> None:
+        if link.startswith("resume:"):
+            self.resume_download(link.removeprefix("resume:"))
+        elif link == "models":
+            self.open_model_manager()
+
+    @Slot(str)
+    def _file_download_started(self, repo_id: str) -> None:
+        self._file_meters[repo_id] = DownloadMeter()
+        self.download_label.setText(f"Downloading {repo_id}…")
+        self.download_label.show()
+
+    @Slot(str, object, object)
+    def _file_download_progress(self, repo_id: str, done: int, total: int) -> None:
+        text = self._file_meters.setdefault(repo_id, DownloadMeter()).text(done, total)
+        self.download_label.setText(f"Downloading {repo_id}: {text}")
+        if self.model_manager is not None:
+            self.model_manager.show_progress(repo_id, done, total, text)
+
+    @Slot(str)
+    def _file_download_finished(self, repo_id: str) -> None:
+        self._file_download_ended(repo_id, f"{repo_id} is downloaded and ready.")
+        self.model_available[repo_id] = True
+        if repo_id in (self.current_model(), self.inpaint_model()):
+            if self.info_banner.property("noModel"):
+                self.info_banner.hide()
+            self._preload(self.current_model())
+
+    @Slot(str, str)
+    def _file_download_failed(self, repo_id: str, message: str) -> None:
+        self._file_download_ended(repo_id, "")
+        self.show_error(message)
+        if self.model_manager is not None:
+            self.model_manager.show_error(message)
+
+    @Slot(str)
+    def _file_download_cancelled(self, repo_id: str) -> None:
+        self._file_download_ended(repo_id, f"Download of {repo_id} paused; resume it from Models… at any time.")
+
+    def _file_download_ended(self, repo_id: str, status: str) -> None:
+        self._file_meters.pop(repo_id, None)
+        self.download_label.setVisible(bool(self.files_host.downloading))
+        if status:
+            self.statusBar().showMessage(status, 8000)
+        if self.model_manager is not None:
+            self.model_manager.download_ended(repo_id, status)
 
     # -- settings ----------------------------------------------------------------------------
 
     def _restore_settings(self, model: str | None) -> None:
         settings = self.settings
-        recent = json.loads(settings.value("models/recent", "[]") or "[]")
-        for entry in [DEFAULT_MODEL, *recent]:
-            if isinstance(entry, str) and self.model_combo.findText(entry) < 0:
-                self.model_combo.addItem(entry)
+        default = self.library.default(TXT2IMG)
+        for entry in dict.fromkeys([default, DEFAULT_MODEL]):
+            self.model_combo.addItem(entry)
         with contextlib.suppress(InvalidParameters, ValueError):  # none saved, or unreadable: keep defaults
             self.apply_params(GenerationParams.from_dict(json.loads(settings.value("params/last", "") or "null")))
-        self.model_combo.setCurrentText(model or settings.value("models/current", "") or DEFAULT_MODEL)
+        self.model_combo.setCurrentText(model or default)
         self._model_text_changed(self.model_combo.currentText())
         self.seed_lock.setChecked(settings.value("params/seedLocked", "false") == "true")
         self._seed_lock_changed(self.seed_lock.isChecked())
@@ -1064,9 +1257,9 @@ class MainWindow(QMainWindow):
         with contextlib.suppress(InvalidParameters):  # e.g. an empty prompt: keep what was saved last time
             settings.setValue("params/last", json.dumps(self.params_from_widgets().to_dict()))
         settings.setValue("params/seedLocked", "true" if self.seed_lock.isChecked() else "false")
-        settings.setValue("models/current", self.model_combo.currentText())
-        recent = [self.model_combo.itemText(i) for i in range(self.model_combo.count())]
-        settings.setValue("models/recent", json.dumps([m for m in recent if m != DEFAULT_MODEL][:10]))
+        if self.library.default(TXT2IMG) != self.current_model():
+            with contextlib.suppress(LogoStudioError):  # closing: nowhere left to show the problem
+                self.library.set_default(TXT2IMG, self.current_model())
         settings.setValue("canvas/brushSize", self.brush_size_spin.value())
         settings.setValue("canvas/maskOpacity", self.opacity_slider.value())
         settings.setValue("window/geometry", self.saveGeometry())
@@ -1080,7 +1273,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_settings()
-        self.host.shutdown()
+        if self.model_manager is not None:
+            self.model_manager.close()
+        shutdown_all([self.host, self.files_host])
         super().closeEvent(event)
 
 
@@ -1109,15 +1304,13 @@ def _banner(name: str, background: str, color: str, border: str) -> QLabel:
     banner = QLabel()
     banner.setObjectName(name)
     banner.setWordWrap(True)
-    banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    banner.setTextFormat(Qt.TextFormat.PlainText)
+    banner.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
+    )
     banner.setStyleSheet(
         f"QLabel {{ background: {background}; color: {color}; border: 1px solid {border}; "
         "border-radius: 4px; padding: 6px; }"
     )
     banner.hide()
     return banner
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"

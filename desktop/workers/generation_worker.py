@@ -15,24 +15,15 @@ import traceback
 from dataclasses import dataclass, field, replace
 
 from PIL import Image
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop.errors import GenerationCancelled, LogoStudioError, OutOfMemory
 from desktop.gallery import GalleryStore
 from desktop.params import GenerationParams
+from desktop.workers.thread_host import ThreadHost
 
 _job_ids = itertools.count(1)
 PREVIEW_INTERVAL = 0.1  # seconds: more previews than a window can show only cost GPU syncs
-
-# Hosts whose thread was still busy (a model load or import cannot be interrupted) when the
-# window closed. Kept referenced so that no QThread is destroyed while it runs, which would
-# abort the process; the entry point then ends the process without waiting for them.
-_still_running: list[WorkerHost] = []
-
-
-def workers_still_running() -> bool:
-    """True when a closed window left a worker thread busy."""
-    return any(host.thread.isRunning() for host in _still_running)
 
 
 @dataclass
@@ -43,6 +34,7 @@ class Job:
     image: Image.Image | None = None
     mask: Image.Image | None = None
     parent_id: str | None = None
+    inpaint_model: str = ""  # a dedicated inpainting model, loaded alongside params.model
     id: int = field(default_factory=lambda: next(_job_ids))
     cancel: threading.Event = field(default_factory=threading.Event)
 
@@ -61,12 +53,11 @@ class StepUpdate:
 class GenerationWorker(QObject):
     deviceReady = Signal(str)
     modelLoading = Signal(str)
-    downloadProgress = Signal(int, int)
+    downloadProgress = Signal(object, object)  # bytes done, bytes total: models pass 2 GiB
     modelReady = Signal(str)
     fewStepModel = Signal(str, str, int, float)  # why, sampler, steps, guidance
     modelFailed = Signal(str, str)
     modelChecked = Signal(str, bool)
-    cachedModels = Signal(list)
     jobStarted = Signal(int)
     jobProgress = Signal(int, object)
     jobWarning = Signal(int, str)
@@ -91,10 +82,8 @@ class GenerationWorker(QObject):
         except LogoStudioError as error:
             self.deviceReady.emit(f"Device error: {error.message}")
             return
-        from desktop.engine.catalog import cached_models
         from desktop.engine.engine import import_pipeline_modules
 
-        self.cachedModels.emit(cached_models())
         # After the requests already queued (e.g. "is the model on disk?"), so the window can tell
         # a first-time user what to do without waiting for these imports.
         QTimer.singleShot(0, import_pipeline_modules)
@@ -128,20 +117,21 @@ class GenerationWorker(QObject):
 
         self.modelChecked.emit(model, is_available_locally(model))
 
-    @Slot(str)
-    def loadModel(self, model: str) -> None:
-        """Load ``model`` now (e.g. when the user picks it), reporting through the model signals."""
+    @Slot(str, str)
+    def loadModel(self, model: str, inpaint_model: str = "") -> None:
+        """Load ``model`` (and a dedicated inpainting model) now, e.g. when the user picks it,
+        reporting through the model signals."""
         try:
-            self._load(model)
+            self._load(model, inpaint_model)
         except LogoStudioError as error:
             self.modelFailed.emit(model, error.message)
         except Exception as error:  # noqa: BLE001 - anything unexpected still reaches the user as text
             traceback.print_exc(file=sys.stderr)
             self.modelFailed.emit(model, f"Unexpected error while loading {model}: {error}")
 
-    def _load(self, model: str, cancel: threading.Event | None = None) -> None:
+    def _load(self, model: str, inpaint_model: str = "", cancel: threading.Event | None = None) -> None:
         engine = self._ensure_engine()
-        if engine.loaded and engine.model == model:
+        if engine.loaded and engine.model == model and engine.inpaint_model == inpaint_model:
             return
         self.modelLoading.emit(model)
 
@@ -151,7 +141,7 @@ class GenerationWorker(QObject):
                 raise GenerationCancelled("The download was cancelled; it resumes where it stopped next time.")
             self.downloadProgress.emit(done, total)
 
-        engine.load(model, on_download=on_download)
+        engine.load(model, inpaint_model=inpaint_model, on_download=on_download)
         self.modelReady.emit(model)
         profile = engine.few_step
         if profile is not None:
@@ -186,7 +176,7 @@ class GenerationWorker(QObject):
             return
         self.jobStarted.emit(job.id)
         try:
-            self._load(job.params.model, job.cancel)
+            self._load(job.params.model, job.inpaint_model, job.cancel)
             job.params, note = self.engine.adapt(job.params)
             if note:
                 self.jobWarning.emit(job.id, note)
@@ -216,42 +206,26 @@ class GenerationWorker(QObject):
             self.jobFinished.emit(job.id)
 
 
-class WorkerHost(QObject):
-    """Owns the worker's QThread: starts it, queues work onto it, and shuts it down cleanly."""
+class WorkerHost(ThreadHost):
+    """Owns the generation worker's thread and queues jobs and model loads onto it."""
 
     submitJob = Signal(object)
-    submitModel = Signal(str)
+    submitModel = Signal(str, str)  # model, dedicated inpainting model ('' for none)
     checkModel = Signal(str)
     setDevice = Signal(str)
 
     def __init__(self, store: GalleryStore, device_preference: str = "auto") -> None:
-        super().__init__()
-        self.thread = QThread()
-        self.thread.setObjectName("generation-worker")
-        self.worker = GenerationWorker(store, device_preference)
-        self.worker.moveToThread(self.thread)
+        super().__init__(GenerationWorker(store, device_preference), "generation-worker")
         self.thread.started.connect(self.worker.initialize)
         self.submitJob.connect(self.worker.runJob)
         self.submitModel.connect(self.worker.loadModel)
         self.checkModel.connect(self.worker.checkModel)
         self.setDevice.connect(self.worker.setDevice)
         self.pending: dict[int, Job] = {}
-        self._started = False
         # Bound slots, not lambdas: a lambda would run in the worker thread (see MainWindow).
         self.worker.jobFinished.connect(self._forget)
         self.worker.jobFailed.connect(self._forget_failed)
         self.worker.jobCancelled.connect(self._forget)
-
-    @property
-    def started(self) -> bool:
-        return self._started
-
-    @Slot()
-    def start(self) -> None:
-        """Start the thread (once); connect to the worker's signals first so none is missed."""
-        if not self._started:
-            self._started = True
-            self.thread.start()
 
     def submit(self, job: Job) -> None:
         self.pending[job.id] = job
@@ -269,13 +243,3 @@ class WorkerHost(QObject):
     @Slot(int, str)
     def _forget_failed(self, job_id: int, _message: str) -> None:
         self.pending.pop(job_id, None)
-
-    def shutdown(self, timeout_ms: int = 2000) -> bool:
-        """Cancel everything and stop the thread; False if it is still busy after ``timeout_ms``
-        (loading a model cannot be interrupted), in which case it is left to finish on its own."""
-        self.cancel_all()
-        self.thread.quit()
-        if self.thread.wait(timeout_ms):
-            return True
-        _still_running.append(self)
-        return False

@@ -1,0 +1,176 @@
+"""Downloads through huggingface_hub's own code, from a hub look-alike on 127.0.0.1 (local_hub.py):
+progress, cancel and resume, a connection cut mid-file, a download killed with the app and resumed
+by the next run, and every failure in plain words."""
+
+import errno
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from desktop.engine import Engine, choose_device
+from desktop.engine.models import cached_hub_folder, download_error, download_hub_model
+from desktop.errors import GenerationCancelled, ModelNotAvailable
+from desktop.params import GenerationParams
+
+REPO = "test-org/tiny-sd"
+
+
+def same_files(snapshot: Path, source: Path) -> bool:
+    """True when the downloaded snapshot holds exactly the source folder's bytes."""
+    wanted = {p.relative_to(source): hashlib.sha256(p.read_bytes()).digest() for p in source.rglob("*") if p.is_file()}
+    got = {p.relative_to(snapshot): hashlib.sha256(p.read_bytes()).digest() for p in snapshot.rglob("*") if p.is_file()}
+    return got == wanted
+
+
+def blob_bytes(cache: Path, repo_id: str = REPO) -> int:
+    blobs = cache / f"models--{repo_id.replace('/', '--')}" / "blobs"
+    return sum(p.stat().st_size for p in blobs.glob("*")) if blobs.is_dir() else 0
+
+
+def test_a_hub_model_downloads_with_byte_progress_and_makes_the_same_images(local_hub, tiny_model, engine):
+    reports = []
+    downloaded = Engine(choose_device("cpu"))
+    downloaded.load(REPO, on_download=lambda done, total: reports.append((done, total)))
+    total = sum(p.stat().st_size for p in tiny_model.rglob("*") if p.is_file())
+    assert reports[-1] == (total, total)
+    assert [done for done, _ in reports] == sorted(done for done, _ in reports) and len(reports) > 5
+    assert same_files(cached_hub_folder(REPO), tiny_model)
+    params = GenerationParams("fox logo", width=64, height=64, steps=2, seed=3)
+    from_hub = next(downloaded.generate(params)).image
+    from_folder = next(engine.generate(params)).image
+    assert np.array_equal(np.asarray(from_hub), np.asarray(from_folder))
+
+
+def test_a_cancelled_download_resumes_where_it_stopped(local_hub, tiny_model):
+    from huggingface_hub import constants
+
+    local_hub.delay = 0.002
+    cancel = threading.Event()
+    first = []
+
+    def cancel_halfway(done, total):
+        first.append(done)
+        if done > total / 2:
+            cancel.set()
+        if cancel.is_set():
+            raise GenerationCancelled("cancelled")
+
+    with pytest.raises(GenerationCancelled):
+        download_hub_model(REPO, cancel_halfway)
+    assert cached_hub_folder(REPO) is None  # nothing half-done is offered as a model
+    kept = blob_bytes(Path(constants.HF_HUB_CACHE))
+    assert kept > 0
+
+    second = []
+    folder = download_hub_model(REPO, lambda done, total: second.append((done, total)))
+    assert same_files(folder, tiny_model)
+    assert second[0][0] >= kept - 10 * 1024 * 1024  # counted from what was already there, not from zero
+    assert local_hub.ranged_gets(), "the partial file was resumed with an HTTP Range request"
+
+
+def test_a_connection_cut_mid_file_is_resumed_without_the_user(local_hub, tiny_model):
+    local_hub.cut_after = 300_000  # every file bigger than this drops once, part way
+    folder = download_hub_model(REPO)
+    assert same_files(folder, tiny_model)
+    assert any(rng.startswith("bytes=") for _, rng in local_hub.ranged_gets())
+
+
+def test_a_download_killed_with_the_app_resumes_on_the_next_run(local_hub, tiny_model, tmp_path):
+    """The app is killed mid-download (no chance to clean up); the next run keeps every file that
+    was already whole and fetches only the rest, and the unfinished download was remembered."""
+    from huggingface_hub import constants
+
+    local_hub.delay = 0.01
+    cache = Path(constants.HF_HUB_CACHE)
+    snapshot = cache / "models--test-org--tiny-sd" / "snapshots"
+    env = dict(
+        os.environ,
+        HF_ENDPOINT=local_hub.url,
+        HF_HUB_OFFLINE="0",
+        HF_HUB_CACHE=str(cache),
+        LOGO_STUDIO_DATA_DIR=str(tmp_path / "data"),
+    )
+    command = [str(Path(sys.executable).parent / "logo-studio"), "download", REPO, "--yes"]
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(list(snapshot.rglob("*.safetensors"))) < 1 and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.05)
+    child.kill()  # as if the power went off
+    child.wait()
+    whole = {str(p.relative_to(next(snapshot.iterdir()))) for p in snapshot.rglob("*") if p.is_file()}
+    assert 0 < len(whole) < 10, whole
+
+    from desktop.engine.library import ModelLibrary
+
+    library = ModelLibrary(tmp_path / "data" / "config", hub_cache=cache)
+    assert library.unfinished_downloads() == [REPO]  # the window offers to resume it
+    assert cached_hub_folder(REPO) is None  # and does not mistake the half-download for a model
+
+    local_hub.delay = 0
+    local_hub.requests.clear()
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert same_files(Path(again.stdout.strip()), tiny_model)
+    fetched = {
+        path.split("/resolve/")[1].split("/", 1)[1]
+        for method, path, _ in local_hub.requests
+        if method == "GET" and "/resolve/" in path
+    }
+    assert fetched and not fetched & whole, "files that were whole before the kill are not fetched again"
+    assert library.unfinished_downloads() == []
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("unknown", "There is no model called test-org/no-such-model on Hugging Face"),
+        ("server error", "Hugging Face answered with an error (HTTP 500)"),
+        ("no connection", "Could not reach Hugging Face to download"),
+    ],
+)
+def test_download_failures_are_explained_in_plain_words(local_hub, monkeypatch, setup, expected):
+    from huggingface_hub import constants
+
+    repo = REPO
+    if setup == "unknown":
+        repo = "test-org/no-such-model"
+    elif setup == "server error":
+        local_hub.status = 500
+    else:
+        closed = "http://127.0.0.1:9"  # the discard port: nothing listens there
+        monkeypatch.setattr(constants, "ENDPOINT", closed)
+        monkeypatch.setattr(
+            constants, "HUGGINGFACE_CO_URL_TEMPLATE", closed + "/{repo_id}/resolve/{revision}/{filename}"
+        )
+    with pytest.raises(ModelNotAvailable) as raised:
+        download_hub_model(repo)
+    assert expected in raised.value.message
+    assert "Traceback" not in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), "The disk is full"),
+        (PermissionError(errno.EACCES, "Permission denied"), "may not write into"),
+        (OSError(errno.EROFS, "Read-only file system"), "may not write into"),
+    ],
+)
+def test_disk_and_permission_problems_during_a_download_are_explained(error, expected):
+    message = download_error("someone/model", error).message
+    assert expected in message and "someone/model" in message
+
+
+def test_offline_mode_refuses_to_download_with_a_reason(monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(ModelNotAvailable, match="downloads are switched off"):
+        download_hub_model("someone/not-here")
