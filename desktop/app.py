@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: a subcommand runs headless; no subcommand opens the window."""
     from desktop.cli import build_parser, run_download, run_export, run_generate
 
+    _log_without_console()
     args = build_parser().parse_args(argv)
     if args.check:
         from desktop.diagnosis import print_diagnosis
@@ -47,6 +48,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "download":
         return run_download(args)
     return run_window(args.model, args.device, args.smoke_test)
+
+
+def _log_without_console() -> None:
+    """A windowed app (PyInstaller on Windows and macOS) has no stdout/stderr: send them to
+    logo-studio.log in the data folder, so printing cannot fail and errors leave a trace."""
+    if sys.stdout is not None and sys.stderr is not None:
+        return
+    from desktop.paths import data_dir
+
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    log = open(folder / "logo-studio.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - open for the process
+    sys.stdout = sys.stdout or log
+    sys.stderr = sys.stderr or log
 
 
 def app_icon():

@@ -23,6 +23,7 @@ class SmokeTest(QObject):
         self.screenshot = screenshot
         self.expect_model = expect_model
         self.exit_code = 1
+        self.finished = False
         worker = window.host.worker
         worker.deviceReady.connect(self._device_ready)
         worker.modelReady.connect(self._model_ready)
@@ -57,6 +58,9 @@ class SmokeTest(QObject):
         self._finish(1)
 
     def _finish(self, code: int) -> None:
+        if self.finished:
+            return
+        self.finished = True
         if not self.window.grab().save(str(self.screenshot)):
             print(f"Could not save the screenshot to {self.screenshot}", file=sys.stderr, flush=True)
             code = 1

@@ -95,7 +95,7 @@ def test_a_download_is_cancelled_in_the_manager_and_resumed_after_a_restart(qtbo
     assert " of " in manager.progress_bar.format() and manager.progress_bar.isVisible()
     assert window.download_label.isVisible() and REPO in window.download_label.text()
     qtbot.mouseClick(manager.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: status_of(manager, REPO).startswith("Download paused at"), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: status_of(manager, REPO).startswith("Download paused"), timeout=TIMEOUT)
     assert manager.download_button.text() == "Resume download"
     window.close()
 

@@ -128,7 +128,8 @@ class ModelLibrary:
         recommended = {model.id: model for model in recommended_models()}
         cached = {model.id: model for model in cached_models(self.hub_cache)}
         added = set(data["added"])
-        refs = dict.fromkeys([*cached, *data["added"], *recommended, *data["downloads"]])
+        chosen = [ref for ref in data["defaults"].values() if ref]
+        refs = dict.fromkeys([*cached, *data["added"], *chosen, *recommended, *data["downloads"]])
         entries = [
             self._entry(ref, ref in added, recommended.get(ref), cached.get(ref), ref in data["downloads"])
             for ref in refs

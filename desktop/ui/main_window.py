@@ -211,10 +211,11 @@ class MainWindow(QMainWindow):
         manage_button.setText("Models…")
         manage_button.setToolTip("Add, download, remove models and choose the defaults (Ctrl+Shift+M)")
         manage_button.clicked.connect(self.open_model_manager)
-        model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(browse_button)
         model_row.addWidget(manage_button)
-        form.addRow("Model", model_row)
+        model_row.addStretch(1)
+        form.addRow("Model", self.model_combo)
+        form.addRow("", model_row)
 
         self.device_combo = QComboBox()
         self.device_combo.setObjectName("deviceCombo")
@@ -1240,6 +1241,9 @@ class MainWindow(QMainWindow):
         with contextlib.suppress(InvalidParameters, ValueError):  # none saved, or unreadable: keep defaults
             self.apply_params(GenerationParams.from_dict(json.loads(settings.value("params/last", "") or "null")))
         self.model_combo.setCurrentText(model or default)
+        if model and model != default:  # chosen on the command line: it joins the list as the model in use
+            with contextlib.suppress(LogoStudioError):
+                self.library.set_default(TXT2IMG, self.library.add(model))
         self._model_text_changed(self.model_combo.currentText())
         self.seed_lock.setChecked(settings.value("params/seedLocked", "false") == "true")
         self._seed_lock_changed(self.seed_lock.isChecked())

@@ -159,6 +159,8 @@ class ModelManagerDialog(QDialog):
         if entry.ref in self.window_.files_host.downloading:
             return "Download waiting…"
         if entry.state == DOWNLOAD_PAUSED:
+            if not entry.downloaded_bytes:
+                return "Download paused"
             done = human_size(entry.downloaded_bytes)
             return f"Download paused at {done}" + (f" of {human_size(entry.size_bytes)}" if entry.size_bytes else "")
         if entry.state == MISSING:
