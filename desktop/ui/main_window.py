@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
@@ -64,7 +63,7 @@ from desktop.ui.export_dialog import ExportDialog
 from desktop.ui.gallery_view import GalleryView
 from desktop.ui.logo_export_dialog import LogoExportDialog
 from desktop.ui.mask_canvas import BRUSH, ERASER, MaskCanvas
-from desktop.ui.model_manager import ModelManagerDialog
+from desktop.ui.model_manager import ModelManagerDialog, local_model_menu
 from desktop.ui.palette_widget import PaletteWidget
 from desktop.ui.qtimage import pil_to_qimage
 from desktop.workers.generation_worker import Job, StepUpdate, WorkerHost
@@ -202,10 +201,7 @@ class MainWindow(QMainWindow):
         browse_button.setText("Browse…")
         browse_button.setToolTip("Use a model on this computer")
         browse_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        browse_menu = QMenu(browse_button)
-        browse_menu.addAction("Model folder (diffusers)…", self.choose_model_folder)
-        browse_menu.addAction("Checkpoint file (.safetensors)…", self.choose_model_file)
-        browse_button.setMenu(browse_menu)
+        browse_button.setMenu(local_model_menu(browse_button, self.use_model))
         manage_button = QToolButton()
         manage_button.setObjectName("manageModelsButton")
         manage_button.setText("Models…")
@@ -1014,8 +1010,9 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _model_ready(self, model: str) -> None:
         self.model_available[model] = True
+        unfinished = self.library.unfinished_downloads()
         for ref in (model, self.inpaint_model()):
-            if ref in self.library.unfinished_downloads():
+            if ref in unfinished:
                 self._try(lambda ref=ref: self.library.download_finished(ref))
                 self.files_host.requestList.emit()
         if self.info_banner.property("noModel"):
@@ -1096,18 +1093,6 @@ class MainWindow(QMainWindow):
             self.info_banner.hide()
 
     # -- model picking -----------------------------------------------------------------------
-
-    def choose_model_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a diffusers model folder (with model_index.json)")
-        if folder:
-            self.use_model(folder)
-
-    def choose_model_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self, "Choose a Stable Diffusion checkpoint", str(Path.home()), "Safetensors checkpoints (*.safetensors)"
-        )
-        if path:
-            self.use_model(path)
 
     def use_model(self, ref: str) -> None:
         """Make ``ref`` the text-to-image model: add it to the model list, select it, load it."""

@@ -87,10 +87,7 @@ class ModelManagerDialog(QDialog):
         local_button.setObjectName("addLocalButton")
         local_button.setText("Add from this computer…")
         local_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        local_menu = QMenu(local_button)
-        local_menu.addAction("Model folder (diffusers)…", self._choose_folder)
-        local_menu.addAction("Checkpoint file (.safetensors)…", self._choose_file)
-        local_button.setMenu(local_menu)
+        local_button.setMenu(local_model_menu(local_button, self.add_model))
         add_row.addWidget(self.hub_edit, 1)
         add_row.addWidget(add_button)
         add_row.addWidget(local_button)
@@ -216,18 +213,6 @@ class ModelManagerDialog(QDialog):
         if self.add_model(text):
             self.hub_edit.clear()
 
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a diffusers model folder (with model_index.json)")
-        if folder:
-            self.add_model(folder)
-
-    def _choose_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self, "Choose a Stable Diffusion checkpoint", str(Path.home()), "Safetensors checkpoints (*.safetensors)"
-        )
-        if path:
-            self.add_model(path)
-
     def use_for_txt2img(self) -> None:
         entry = self.selected()
         if entry is None or entry.state == MISSING:
@@ -321,6 +306,28 @@ class ModelManagerDialog(QDialog):
 
     def hide_message(self) -> None:
         self.message.hide()
+
+
+def local_model_menu(parent, on_chosen) -> QMenu:
+    """A menu to pick a model on this computer (diffusers folder or .safetensors file); the chosen
+    path goes to ``on_chosen``. Used by the model box and the model manager."""
+    menu = QMenu(parent)
+
+    def choose_folder() -> None:
+        folder = QFileDialog.getExistingDirectory(parent, "Choose a diffusers model folder (with model_index.json)")
+        if folder:
+            on_chosen(folder)
+
+    def choose_file() -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            parent, "Choose a Stable Diffusion checkpoint", str(Path.home()), "Safetensors checkpoints (*.safetensors)"
+        )
+        if path:
+            on_chosen(path)
+
+    menu.addAction("Model folder (diffusers)…", choose_folder)
+    menu.addAction("Checkpoint file (.safetensors)…", choose_file)
+    return menu
 
 
 def _button(name: str, text: str, slot) -> QPushButton:
