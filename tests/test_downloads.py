@@ -127,6 +127,49 @@ def test_a_download_killed_with_the_app_resumes_on_the_next_run(local_hub, tiny_
     assert library.unfinished_downloads() == []
 
 
+def test_a_download_stopped_between_storing_a_file_and_linking_it_completes(local_hub, tiny_model):
+    """Killed after a whole file reached the cache but before it was linked into the snapshot: the
+    next download links it without fetching it again (this once returned a model without it)."""
+    folder = download_hub_model(REPO)
+    (folder / "unet" / "config.json").unlink()  # the blob stays, as after such a kill
+    local_hub.requests.clear()
+    assert cached_hub_folder(REPO) is None
+
+    again = download_hub_model(REPO)
+    assert same_files(again, tiny_model)
+    assert not [path for method, path, _ in local_hub.requests if method == "GET" and "/resolve/" in path]
+
+
+def test_a_hub_repo_that_is_not_a_usable_pipeline_is_named_with_what_it_lacks(tiny_model, tmp_path, monkeypatch):
+    import shutil
+
+    from huggingface_hub import constants
+    from local_hub import LocalHub
+
+    partial_repo = tmp_path / "repo"
+    shutil.copytree(tiny_model, partial_repo)
+    for weights in (partial_repo / "unet").glob("*.safetensors"):
+        weights.unlink()
+    readme_only = tmp_path / "readme-only"
+    readme_only.mkdir()
+    (readme_only / "README.md").write_text("A checkpoint in another format.")
+    with LocalHub({"someone/no-unet-weights": partial_repo, "someone/readme-only": readme_only}) as hub:
+        monkeypatch.setattr(constants, "ENDPOINT", hub.url)
+        monkeypatch.setattr(
+            constants, "HUGGINGFACE_CO_URL_TEMPLATE", hub.url + "/{repo_id}/resolve/{revision}/{filename}"
+        )
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+        monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+        with pytest.raises(ModelNotAvailable) as raised:
+            download_hub_model("someone/no-unet-weights")
+        with pytest.raises(ModelNotAvailable) as nothing_usable:
+            download_hub_model("someone/readme-only")
+    assert "someone/no-unet-weights on Hugging Face is not a Stable Diffusion model" in raised.value.message
+    assert "unet/*.safetensors" in raised.value.message
+    assert "someone/readme-only on Hugging Face is not a Stable Diffusion model" in nothing_usable.value.message
+    assert "model_index.json" in nothing_usable.value.message
+
+
 @pytest.mark.parametrize(
     ("setup", "expected"),
     [

@@ -294,7 +294,7 @@ def test_dropping_our_png_offers_to_restore_its_parameters(qtbot, window, tmp_pa
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     position = QPointF(window.canvas.rect().center())
     enter = QDragEnterEvent(
-        position.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
     QApplication.sendEvent(window.canvas, enter)
     assert enter.isAccepted()

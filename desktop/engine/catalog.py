@@ -89,17 +89,25 @@ def pipeline_kind(folder: Path) -> str:
 
 
 def pipeline_files_complete(folder: Path) -> bool:
-    """True when a pipeline folder has every part it needs: scheduler and tokenizer files, and a
-    config with safetensors weights for the text encoder, UNet and VAE. A download that stopped
-    part way leaves some of them out (huggingface_hub links a file in only once it is whole)."""
-    if not (folder / "model_index.json").is_file() or not (folder / "scheduler" / "scheduler_config.json").is_file():
-        return False
+    """True when a pipeline folder has every part it needs (see ``missing_pipeline_files``)."""
+    return not missing_pipeline_files(folder)
+
+
+def missing_pipeline_files(folder: Path) -> list[str]:
+    """What a pipeline folder lacks of what it needs: model_index.json, scheduler and tokenizer
+    files, and a config with safetensors weights for the text encoder, UNet and VAE. A download that
+    stopped part way leaves some of them out (huggingface_hub links a file in only once it is whole)."""
+    missing = [
+        name for name in ("model_index.json", "scheduler/scheduler_config.json") if not (folder / name).is_file()
+    ]
     if not any((folder / "tokenizer").glob("*")):
-        return False
-    return all(
-        (folder / part / "config.json").is_file() and any((folder / part).glob("*.safetensors"))
-        for part in WEIGHTED_COMPONENTS
-    )
+        missing.append("tokenizer/")
+    for part in WEIGHTED_COMPONENTS:
+        if not (folder / part / "config.json").is_file():
+            missing.append(f"{part}/config.json")
+        if not any((folder / part).glob("*.safetensors")):
+            missing.append(f"{part}/*.safetensors")
+    return missing
 
 
 @dataclass(frozen=True)

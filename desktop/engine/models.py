@@ -7,12 +7,20 @@ other tools fetched are reused), a local diffusers folder, or one ``.safetensors
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.engine.catalog import COMPONENTS, INPAINT, TXT2IMG, default_model, pipeline_files_complete
+from desktop.engine.catalog import (
+    COMPONENTS,
+    INPAINT,
+    TXT2IMG,
+    default_model,
+    missing_pipeline_files,
+    pipeline_files_complete,
+)
 from desktop.engine.devices import DeviceChoice
 from desktop.errors import GenerationCancelled, ModelLoadError, ModelNotAvailable, UnsafeModelFormat
 
@@ -131,17 +139,30 @@ def download_hub_model(repo_id: str, on_download: DownloadCallback | None = None
 
         bar = _byte_counter(advance)
         for item in plan:
-            if item.will_download:
+            # The dry run counts a file as cached when its blob is there, but a download killed
+            # between storing the blob and linking it leaves the snapshot without that file.
+            if item.will_download or not os.path.exists(item.local_path):
                 _download_file(repo_id, item.filename, item.commit_hash, bar)
-        return Path(
-            snapshot_download(
-                repo_id, allow_patterns=ALLOW_PATTERNS, ignore_patterns=IGNORE_PATTERNS, local_files_only=True
+        folder = (
+            Path(
+                snapshot_download(
+                    repo_id, allow_patterns=ALLOW_PATTERNS, ignore_patterns=IGNORE_PATTERNS, local_files_only=True
+                )
             )
+            if plan
+            else None  # nothing in diffusers layout at all (e.g. only a .ckpt)
         )
     except GenerationCancelled:
         raise
     except Exception as error:
         raise download_error(repo_id, error) from error
+    missing = missing_pipeline_files(folder) if folder else ["model_index.json"]
+    if missing:
+        raise ModelNotAvailable(
+            f"{repo_id} on Hugging Face is not a Stable Diffusion model that Logo Studio can use: it has no "
+            f"{', '.join(missing)}. Choose a model in diffusers format with .safetensors weights."
+        )
+    return folder
 
 
 def _download_file(repo_id: str, filename: str, commit: str, bar) -> None:
@@ -161,11 +182,15 @@ def _download_file(repo_id: str, filename: str, commit: str, bar) -> None:
     from huggingface_hub.utils import WeakFileLock, build_hf_headers
 
     metadata = get_hf_file_metadata(hf_hub_url(repo_id, filename, revision=commit))
-    blob = Path(constants.HF_HUB_CACHE) / repo_folder_name(repo_id=repo_id, repo_type="model") / "blobs" / metadata.etag
+    repo_folder = repo_folder_name(repo_id=repo_id, repo_type="model")
+    blob = Path(constants.HF_HUB_CACHE) / repo_folder / "blobs" / metadata.etag
     if not blob.exists():
         blob.parent.mkdir(parents=True, exist_ok=True)
         partial = blob.with_name(blob.name + ".partial")
-        with WeakFileLock(blob.with_name(blob.name + ".partial.lock")):
+        # Beside huggingface_hub's own locks, under a name of our own (it locks "<etag>.lock" itself).
+        lock = Path(constants.HF_HUB_CACHE) / ".locks" / repo_folder / f"{metadata.etag}.partial.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with WeakFileLock(lock):
             if partial.exists() and metadata.size is not None and partial.stat().st_size > metadata.size:
                 partial.unlink()  # not a prefix of this file: start over
             with open(partial, "ab") as handle:
