@@ -80,14 +80,20 @@ def local_hub(tmp_path, monkeypatch, tiny_models):
 
     txt2img, inpaint = tiny_models
     with LocalHub({"test-org/tiny-sd": txt2img, "test-org/tiny-sd-inpainting": inpaint}) as hub:
-        monkeypatch.setattr(constants, "ENDPOINT", hub.url)
-        template = hub.url + "/{repo_id}/resolve/{revision}/{filename}"
-        monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", template)
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+        point_huggingface_hub_at(hub, tmp_path / "hub-cache", monkeypatch)
         # 64 KB reads instead of 10 MB, so that the tiny files can be cut, cancelled and resumed part way.
         monkeypatch.setattr(constants, "DOWNLOAD_CHUNK_SIZE", 64 * 1024)
         yield hub
+
+
+def point_huggingface_hub_at(hub, cache: Path, monkeypatch) -> None:
+    """Make huggingface_hub download from ``hub`` (a LocalHub) into an empty ``cache``."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "ENDPOINT", hub.url)
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", hub.url + "/{repo_id}/resolve/{revision}/{filename}")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
 
 
 @pytest.fixture(scope="session")

@@ -143,7 +143,7 @@ def test_a_download_stopped_between_storing_a_file_and_linking_it_completes(loca
 def test_a_hub_repo_that_is_not_a_usable_pipeline_is_named_with_what_it_lacks(tiny_model, tmp_path, monkeypatch):
     import shutil
 
-    from huggingface_hub import constants
+    from conftest import point_huggingface_hub_at
     from local_hub import LocalHub
 
     partial_repo = tmp_path / "repo"
@@ -154,12 +154,7 @@ def test_a_hub_repo_that_is_not_a_usable_pipeline_is_named_with_what_it_lacks(ti
     readme_only.mkdir()
     (readme_only / "README.md").write_text("A checkpoint in another format.")
     with LocalHub({"someone/no-unet-weights": partial_repo, "someone/readme-only": readme_only}) as hub:
-        monkeypatch.setattr(constants, "ENDPOINT", hub.url)
-        monkeypatch.setattr(
-            constants, "HUGGINGFACE_CO_URL_TEMPLATE", hub.url + "/{repo_id}/resolve/{revision}/{filename}"
-        )
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+        point_huggingface_hub_at(hub, tmp_path / "hub-cache", monkeypatch)
         with pytest.raises(ModelNotAvailable) as raised:
             download_hub_model("someone/no-unet-weights")
         with pytest.raises(ModelNotAvailable) as nothing_usable:

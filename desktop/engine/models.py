@@ -94,16 +94,21 @@ def is_available_locally(ref: str) -> bool:
     return source.kind != HUB or cached_hub_folder(source.location) is not None
 
 
-def cached_hub_folder(repo_id: str) -> Path | None:
-    """The local snapshot of ``repo_id`` in the HF cache if it is complete enough to load, else None."""
+def _local_snapshot(repo_id: str) -> Path:
+    """The folder of ``repo_id``'s files in the HF cache, whole or not (raises when there is none)."""
     from huggingface_hub import snapshot_download
 
-    try:
-        folder = Path(
-            snapshot_download(
-                repo_id, allow_patterns=ALLOW_PATTERNS, ignore_patterns=IGNORE_PATTERNS, local_files_only=True
-            )
+    return Path(
+        snapshot_download(
+            repo_id, allow_patterns=ALLOW_PATTERNS, ignore_patterns=IGNORE_PATTERNS, local_files_only=True
         )
+    )
+
+
+def cached_hub_folder(repo_id: str) -> Path | None:
+    """The local snapshot of ``repo_id`` in the HF cache if it is complete enough to load, else None."""
+    try:
+        folder = _local_snapshot(repo_id)
     except Exception:  # any cache miss or unreadable cache means "not available locally"
         return None
     return folder if pipeline_files_complete(folder) else None
@@ -143,15 +148,7 @@ def download_hub_model(repo_id: str, on_download: DownloadCallback | None = None
             # between storing the blob and linking it leaves the snapshot without that file.
             if item.will_download or not os.path.exists(item.local_path):
                 _download_file(repo_id, item.filename, item.commit_hash, bar)
-        folder = (
-            Path(
-                snapshot_download(
-                    repo_id, allow_patterns=ALLOW_PATTERNS, ignore_patterns=IGNORE_PATTERNS, local_files_only=True
-                )
-            )
-            if plan
-            else None  # nothing in diffusers layout at all (e.g. only a .ckpt)
-        )
+        folder = _local_snapshot(repo_id) if plan else None  # None: no diffusers file at all (e.g. only a .ckpt)
     except GenerationCancelled:
         raise
     except Exception as error:
