@@ -140,7 +140,7 @@ def test_wordmark_png_contains_the_text_in_the_chosen_colour():
 def test_unknown_font_is_a_clear_error():
     with pytest.raises(InvalidParameters, match="could not be found"):
         find_font("No Such Font Family 123")
-    assert find_font("").name == "DejaVuSans-Bold.ttf"
+    assert find_font("").path.name == "DejaVuSans-Bold.ttf"
 
 
 @pytest.fixture

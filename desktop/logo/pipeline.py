@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from desktop.export import default_export_name
 from desktop.files import atomic_save_png, atomic_write, os_error_message
 from desktop.imageops import open_image
 from desktop.logo.background import detect_background, remove_background
-from desktop.logo.icons import FAVICON_SIZES, ICON_SIZES, icon, icon_files, square
+from desktop.logo.icons import ICON_SIZES, icon_files, icon_frames, save_favicon
 from desktop.logo.palette_lock import lock_to_palette
 from desktop.logo.vector import COLOR, SINGLE, trace_svg
 from desktop.logo.wordmark import WordmarkStyle, compose_wordmark, trim, wordmark_svg
@@ -104,10 +105,10 @@ def export_logo(source: Path, out_dir: Path, options: LogoExport, *, overwrite: 
     metadata = to_json_text(params) if params else ""
     files[out_dir / f"{stem}.png"] = lambda path: atomic_save_png(image, path, **_png_options(pnginfo))
 
-    def trace(picture: Image.Image) -> str:
+    def trace(picture: Image.Image, mode: str = options.svg_mode) -> str:
         return trace_svg(
             picture,
-            mode=options.svg_mode,
+            mode=mode,
             palette=_svg_palette(prepared, options),
             single_color=(prepared.palette or ("#000000",))[0],
             metadata=metadata,
@@ -128,12 +129,16 @@ def export_logo(source: Path, out_dir: Path, options: LogoExport, *, overwrite: 
         )
     if options.icon_set:
         folder = out_dir / f"{stem}-icons"
-        base = square(image, "" if options.transparent else prepared.background)
+
+        @functools.cache
+        def frames() -> dict:
+            # From the trace in colour, even when the SVG asked for is in one colour.
+            colour_svg = svg_text if options.svg_mode == COLOR else trace(image, COLOR)
+            return icon_frames(image, "" if options.transparent else prepared.background, colour_svg)
+
         for size, path in zip(ICON_SIZES, icon_files(folder)[:-1], strict=True):
-            files[path] = lambda target, size=size: atomic_save_png(icon(base, size), target, **_png_options(pnginfo))
-        files[folder / "favicon.ico"] = lambda path: atomic_write(
-            path, lambda handle: base.save(handle, format="ICO", sizes=[(s, s) for s in FAVICON_SIZES])
-        )
+            files[path] = lambda target, size=size: atomic_save_png(frames()[size], target, **_png_options(pnginfo))
+        files[folder / "favicon.ico"] = lambda path: atomic_write(path, lambda handle: save_favicon(frames(), handle))
         files[folder / "logo.svg"] = lambda path: _write_text(path, svg_text)
 
     existing = [path for path in files if path.exists()]

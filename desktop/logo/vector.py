@@ -15,6 +15,8 @@ from desktop.palette import hex_to_rgb
 COLOR = "color"
 SINGLE = "single"
 _FILL = re.compile(r'fill="#([0-9A-Fa-f]{6})"')
+FLAT_SHARE = 0.002  # a colour on this share of the opaque pixels (or more) is a flat area
+SNAP_DISTANCE = 12  # a traced colour this close (0-255, per channel) to a flat one is that one
 
 
 def trace_svg(
@@ -30,7 +32,9 @@ def trace_svg(
 
     ``mode`` COLOR traces every colour region (transparent pixels are left out); with a
     ``palette``, every fill is snapped to its nearest palette colour so the SVG uses exactly
-    the brand colours. SINGLE traces the logo's silhouette (opaque pixels, or pixels that differ
+    the brand colours; without one, a fill close to a colour that covers a flat area of the
+    image becomes exactly that colour (tracing averages in the anti-aliased edge pixels, so a
+    #1428A0 area would come out #192DA2). SINGLE traces the logo's silhouette (opaque pixels, or pixels that differ
     from the detected background) in ``single_color``. ``speckle`` drops patches smaller than
     that many pixels. ``metadata`` (e.g. the generation parameters as JSON) goes into
     ``<metadata>``.
@@ -56,6 +60,9 @@ def trace_svg(
         )
         if palette:
             svg = _FILL.sub(lambda match: f'fill="{_nearest(match.group(1), palette)}"', svg)
+        else:
+            flats = _flat_colors(image)
+            svg = _FILL.sub(lambda match: f'fill="{_snap(match.group(1), flats)}"', svg)
     svg = re.sub(r"<!--.*?-->\n?", "", svg)
     width, height = image.size
     svg = svg.replace(
@@ -76,6 +83,24 @@ def _silhouette(image: Image.Image) -> Image.Image:
         background = np.array(hex_to_rgb(detect_background(image)), dtype=np.int16)
         solid = np.abs(rgb - background).max(axis=2) > 48
     return Image.fromarray(np.where(solid, 0, 255).astype(np.uint8), "L").convert("RGB")
+
+
+def _flat_colors(image: Image.Image) -> list[str]:
+    """The colours of the image's flat areas: those of many fully opaque pixels."""
+    rgba = np.asarray(image.convert("RGBA"))
+    opaque = rgba[rgba[..., 3] == 255][:, :3].astype(np.uint32)
+    if not len(opaque):
+        return []
+    values, counts = np.unique(opaque[:, 0] << 16 | opaque[:, 1] << 8 | opaque[:, 2], return_counts=True)
+    return [f"#{value:06x}" for value in values[counts >= max(16, FLAT_SHARE * len(opaque))]]
+
+
+def _snap(hex_color: str, flats: list[str]) -> str:
+    own = "#" + hex_color.lower()
+    if not flats:
+        return own
+    nearest = _nearest(hex_color, flats)
+    return nearest if np.abs(np.subtract(hex_to_rgb(nearest), hex_to_rgb(own))).max() <= SNAP_DISTANCE else own
 
 
 def _nearest(hex_color: str, palette) -> str:

@@ -1,30 +1,41 @@
 """Wordmarks: the generated mark plus the brand name typeset in a real font.
 
-Diffusion models draw letters badly, so the name is set in type: PNG through Pillow, SVG with the
-letters converted to paths (fontTools), so the SVG needs no font installed to look right.
+Diffusion models draw letters badly, so the name is set in type. The text is shaped once with
+HarfBuzz (kerning, ligatures, joined and right-to-left scripts) and both files are drawn from
+those same glyph outlines: the PNG by rasterising them, the SVG as paths (no font needs to be
+installed to see it). One layout places the mark and the name, from the name's real ink, so
+both files have the same size and nothing is cut off.
 """
 
 from __future__ import annotations
 
-import functools
-import os
+import math
 import re
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
-from PIL import Image, ImageChops, ImageDraw, ImageFont
+from PIL import Image, ImageChops
 
 from desktop.errors import InvalidParameters
+from desktop.logo.fonts import BUNDLED_FONT, FontFace, bundled_font, find_font
+from desktop.logo.raster import fill_layer, polygons_of
+from desktop.logo.shaping import ShapedText, shape_text
+
+__all__ = [
+    "BUNDLED_FONT",
+    "HORIZONTAL",
+    "LAYOUTS",
+    "STACKED",
+    "WordmarkStyle",
+    "bundled_font",
+    "compose_wordmark",
+    "find_font",
+    "trim",
+    "wordmark_svg",
+]
 
 HORIZONTAL = "horizontal"
 STACKED = "stacked"
 LAYOUTS = (HORIZONTAL, STACKED)
-BUNDLED_FONT = "DejaVu Sans Bold"
-FONT_SUFFIXES = (".ttf", ".otf", ".ttc")  # .ttc: collections (macOS system fonts); the first face is used
 
 
 @dataclass(frozen=True)
@@ -54,94 +65,32 @@ class WordmarkStyle:
         return self.text_scale or (0.42 if self.layout == HORIZONTAL else 0.2)
 
 
-def bundled_font() -> Path:
-    return Path(str(resources.files("desktop.resources").joinpath("fonts/DejaVuSans-Bold.ttf")))
-
-
-@functools.lru_cache(maxsize=64)
-def find_font(family: str = "") -> Path:
-    """The font file for ``family`` (a family name or a .ttf/.otf path); '' means the bundled font."""
-    family = family.strip()
-    if not family or family.lower() == BUNDLED_FONT.lower():
-        return bundled_font()
-    path = Path(family).expanduser()
-    if path.suffix.lower() in FONT_SUFFIXES and path.is_file():
-        return path
-    found = _fontconfig_match(family) or _search_font_folders(family)
-    if found is None:
-        raise InvalidParameters(
-            "font",
-            f"The font {family!r} could not be found on this computer. Pick an installed font, give the path "
-            f"of a .ttf/.otf file, or leave it empty for {BUNDLED_FONT}.",
-        )
-    return found
-
-
-def _fontconfig_match(family: str) -> Path | None:
-    if not shutil.which("fc-match"):
-        return None
-    try:
-        result = subprocess.run(
-            ["fc-match", "-f", "%{family}\t%{file}", family], capture_output=True, text=True, timeout=10
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    families, _, file = result.stdout.partition("\t")
-    # fc-match always answers with something; accept it only if it is the family asked for.
-    if family.lower() in (name.strip().lower() for name in families.split(",")) and Path(file).is_file():
-        return Path(file)
-    return None
-
-
-def _search_font_folders(family: str) -> Path | None:
-    wanted = re.sub(r"[^a-z0-9]", "", family.lower())
-    folders = [
-        Path.home() / ".fonts",
-        Path.home() / ".local/share/fonts",
-        Path("/usr/share/fonts"),
-        Path("/Library/Fonts"),
-        Path.home() / "Library/Fonts",
-        Path("/System/Library/Fonts"),
-    ]
-    if sys.platform == "win32":
-        folders.append(Path(os.environ.get("WINDIR", "C:/Windows")) / "Fonts")
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.suffix.lower() in FONT_SUFFIXES and re.sub(r"[^a-z0-9]", "", path.stem.lower()) == wanted:
-                return path
-    return None
-
-
 @dataclass(frozen=True)
 class _Layout:
     size: tuple[int, int]
     mark_at: tuple[int, int]
-    baseline_at: tuple[float, float]
-    font_px: int
+    text_at: tuple[float, float]  # where the text's pen starts, on the baseline
+    text: ShapedText
 
 
-def _layout(mark_size: tuple[int, int], style: WordmarkStyle, font: ImageFont.FreeTypeFont) -> _Layout:
+def _layout(mark_size: tuple[int, int], style: WordmarkStyle, text: ShapedText) -> _Layout:
+    """Place the mark and the name; the canvas is their ink plus a margin on every side."""
     mark_w, mark_h = mark_size
     padding = round(0.08 * mark_h)
     gap = style.spacing * mark_h
-    ascent, descent = font.getmetrics()
-    # The ink can reach past the advance width (italics, a "y" tail): take whichever is wider.
-    text_w = max(font.getlength(style.text), font.getbbox(style.text, anchor="ls")[2])
+    left, top, right, bottom = text.ink or (0.0, -text.ascent, text.advance, text.descent)
     if style.layout == HORIZONTAL:
-        width = round(padding * 2 + mark_w + gap + text_w)
-        height = mark_h + padding * 2
-        baseline = padding + mark_h / 2 + (ascent - descent) / 2 - descent * 0.1
-        return _Layout((width, height), (padding, padding), (padding + mark_w + gap, baseline), font.size)
-    width = round(max(mark_w, text_w) + padding * 2)
-    height = round(padding * 2 + mark_h + gap + ascent + descent)
-    return _Layout(
-        (width, height),
-        ((width - mark_w) // 2, padding),
-        ((width - text_w) / 2, padding + mark_h + gap + ascent),
-        font.size,
-    )
+        # The gap is measured to the first letter's ink; the line box is centred on the mark.
+        x = mark_w + gap - left
+        y = mark_h / 2 + (text.ascent - text.descent) / 2 - text.descent * 0.1
+    else:
+        x = (mark_w - (right - left)) / 2 - left
+        y = mark_h + gap - top
+    x0, y0 = min(0.0, x + left), min(0.0, y + top)
+    x1, y1 = max(mark_w, x + right), max(mark_h, y + bottom)
+    dx, dy = padding - math.floor(x0), padding - math.floor(y0)
+    size = (math.ceil(x1 + dx + padding), math.ceil(y1 + dy + padding))
+    return _Layout(size, (dx, dy), (x + dx, y + dy), text)
 
 
 def _font_px(mark_size: tuple[int, int], style: WordmarkStyle) -> int:
@@ -149,11 +98,9 @@ def _font_px(mark_size: tuple[int, int], style: WordmarkStyle) -> int:
     return max(8, round(reference * style.scale))
 
 
-def _open_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.truetype(str(path), size)
-    except OSError as error:
-        raise InvalidParameters("font", f"The font file {path.name} could not be loaded ({error}).") from error
+def _set_text(mark_size: tuple[int, int], style: WordmarkStyle) -> _Layout:
+    face: FontFace = find_font(style.font)
+    return _layout(mark_size, style, shape_text(face, style.text, _font_px(mark_size, style)))
 
 
 def trim(mark: Image.Image, background: str = "") -> Image.Image:
@@ -173,24 +120,22 @@ def compose_wordmark(mark: Image.Image, style: WordmarkStyle, background: str = 
     """The (trimmed) mark and the name side by side or stacked, as RGBA (transparent unless
     ``background``)."""
     mark = trim(mark, background)
-    font = _open_font(find_font(style.font), _font_px(mark.size, style))
-    layout = _layout(mark.size, style, font)
+    layout = _set_text(mark.size, style)
     canvas = Image.new("RGBA", layout.size, background or (0, 0, 0, 0))
-    mark = mark.convert("RGBA")
-    canvas.alpha_composite(mark, layout.mark_at)
-    ImageDraw.Draw(canvas).text(layout.baseline_at, style.text, font=font, fill=style.color, anchor="ls")
+    canvas.alpha_composite(mark.convert("RGBA"), layout.mark_at)
+    polygons = polygons_of(lambda pen: layout.text.draw(pen, *layout.text_at))
+    canvas.alpha_composite(fill_layer(polygons, layout.size, style.color))
     return canvas
 
 
 def wordmark_svg(
     mark_svg: str, mark_size: tuple[int, int], style: WordmarkStyle, background: str = "", metadata: str = ""
 ) -> str:
-    """The wordmark as SVG: the traced mark's paths plus the name as outlines."""
+    """The wordmark as SVG: the traced mark's paths plus the name as outlines, laid out exactly
+    as :func:`compose_wordmark` lays out the PNG of a mark of ``mark_size``."""
     from xml.sax.saxutils import escape
 
-    font_path = find_font(style.font)
-    font = _open_font(font_path, _font_px(mark_size, style))
-    layout = _layout(mark_size, style, font)
+    layout = _set_text(mark_size, style)
     width, height = layout.size
     inner = re.search(r"<svg[^>]*>(.*)</svg>", mark_svg, re.S).group(1)
     inner = re.sub(r"<metadata>.*?</metadata>", "", inner, flags=re.S)
@@ -204,29 +149,6 @@ def wordmark_svg(
     if background:
         parts.append(f'<rect width="{width}" height="{height}" fill="{background}"/>')
     parts.append(f'<g transform="translate({layout.mark_at[0]},{layout.mark_at[1]})">{inner}</g>')
-    parts.append(_text_paths(font_path, style.text, layout.font_px, layout.baseline_at, style.color))
+    parts.append(f'<path fill="{style.color}" d="{layout.text.svg_path(*layout.text_at)}"/>')
     parts.append("</svg>")
     return "\n".join(parts)
-
-
-def _text_paths(font_path: Path, text: str, font_px: int, origin: tuple[float, float], color: str) -> str:
-    from fontTools.pens.svgPathPen import SVGPathPen
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(str(font_path), fontNumber=0)
-    glyphs = font.getGlyphSet()
-    cmap = font.getBestCmap()
-    scale = font_px / font["head"].unitsPerEm
-    x, baseline = origin
-    paths = []
-    for char in text:
-        name = cmap.get(ord(char), ".notdef")
-        pen = SVGPathPen(glyphs)
-        glyphs[name].draw(pen)
-        if pen.getCommands():
-            paths.append(
-                f'<path transform="translate({x:.2f},{baseline:.2f}) scale({scale:.5f},{-scale:.5f})" '
-                f'd="{pen.getCommands()}"/>'
-            )
-        x += glyphs[name].width * scale
-    return f'<g fill="{color}">{"".join(paths)}</g>'

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFontComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import GalleryError, LogoStudioError
 from desktop.gallery import GalleryItem
 from desktop.logo.background import on_backdrop
+from desktop.logo.fonts import installed_fonts, refresh_fonts
 from desktop.logo.pipeline import LogoExport, export_logo, prepare
 from desktop.logo.vector import COLOR, SINGLE
 from desktop.logo.wordmark import BUNDLED_FONT, HORIZONTAL, STACKED, WordmarkStyle, compose_wordmark
@@ -106,9 +106,16 @@ class LogoExportDialog(QDialog):
         self.brand_edit.setObjectName("brandNameEdit")
         self.brand_edit.setPlaceholderText("Brand name")
         form.addRow("Name", self.brand_edit)
-        self.font_combo = QFontComboBox()
+        # The names written inside the font files, which is what the export looks fonts up by
+        # (Qt's own family names can differ from them); a full name such as "Arial Bold" or a
+        # font file's path can be typed too.
+        refresh_fonts()
+        self.font_combo = QComboBox()
         self.font_combo.setObjectName("wordmarkFontCombo")
         self.font_combo.setEditable(True)
+        self.font_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.font_combo.addItems([BUNDLED_FONT, *installed_fonts().families()])
+        self.font_combo.setToolTip("A font family, a full name such as “Arial Bold”, or the path of a font file")
         self.font_combo.setCurrentText(self.settings.value("logo/font", BUNDLED_FONT))
         form.addRow("Font", self.font_combo)
         self.layout_combo = QComboBox()
