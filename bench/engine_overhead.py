@@ -53,7 +53,7 @@ def main() -> None:
     )
 
     params = GenerationParams("a fox logo, flat vector", width=size, height=size, steps=steps, seed=1)
-    pipe = engine._txt2img
+    pipe = engine.pipeline("txt2img")
 
     def bare() -> None:
         run_bare(pipe, params)

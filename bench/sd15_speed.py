@@ -30,7 +30,7 @@ if sys.argv[1] == "bare":
     pipe = StableDiffusionPipeline.from_pretrained({model!r}, dtype=torch.float32)
 else:
     engine = Engine(choose_device("cpu")); engine.load({model!r})
-    engine._inpaint_pipeline(); engine._img2img_pipeline()  # all three ready
+    engine.pipeline("inpaint"); engine.pipeline("img2img")  # all three ready
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
@@ -50,7 +50,7 @@ def measure_size(engine, size: int, steps: int, runs: int) -> None:
     from desktop.engine.preview import latents_to_preview
     from desktop.params import GenerationParams
 
-    pipe = engine._txt2img
+    pipe = engine.pipeline("txt2img")
     params = GenerationParams("a fox logo, flat vector", width=size, height=size, steps=steps, seed=1)
     times = {name: {"image": [], "step": []} for name in ("bare", "engine")}
     latents_seen = []

@@ -1,19 +1,28 @@
 """Command-line interface: ``logo-studio generate`` for scripting and batch work.
 
-Errors print one line to stderr (no traceback) and exit non-zero: 2 for bad input, 1 for a
-model, memory or disk problem, 130 when interrupted with Ctrl+C.
+Errors print one line to stderr (no traceback) and exit non-zero: 2 for bad input (a model that
+is not there or not loadable, a download nobody agreed to), 1 for a download, memory or disk
+problem, 130 when interrupted with Ctrl+C. Nothing is downloaded without asking: on a terminal
+the command asks; without one it needs ``--yes``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import threading
 import time
 from pathlib import Path
 
 from desktop import __version__
-from desktop.errors import InvalidParameters, LogoStudioError
+from desktop.errors import (
+    DownloadCancelled,
+    DownloadFailed,
+    DownloadNeedsConsent,
+    InvalidParameters,
+    LogoStudioError,
+    ModelLoadError,
+    ModelNotAvailable,
+)
 from desktop.params import IMG2IMG, INPAINT, TXT2IMG, GenerationParams
 from desktop.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
 
@@ -78,11 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--compile", action="store_true", help="torch.compile the UNet (NVIDIA GPUs): slow first image, faster after"
     )
     generate.add_argument("--out", type=Path, help="also copy the images into this folder")
-    generate.add_argument(
-        "--allow-unsafe-checkpoint",
-        action="store_true",
-        help="allow loading pickle checkpoints (.ckpt/.bin): they can run code",
-    )
+    generate.add_argument("--yes", action="store_true", help="download the model without asking if it is missing")
     download = commands.add_parser(
         "download",
         help="download a Hugging Face model into the shared cache (resumes an interrupted download)",
@@ -149,7 +154,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_generate(args: argparse.Namespace) -> int:
     """Run ``logo-studio generate``; returns the exit code."""
-    from desktop.engine import DEFAULT_MODEL
+    from desktop.engine.models import DEFAULT_MODEL, classify, normalize_ref
 
     try:
         image, mask = _open_inputs(args.image, args.mask)
@@ -163,11 +168,14 @@ def run_generate(args: argparse.Namespace) -> int:
         width = args.width or (image.width // 8 * 8 if image else 512)
         height = args.height or (image.height // 8 * 8 if image else 512)
         strength = args.strength if args.strength is not None else 0.6 if mode == IMG2IMG else 1.0
+        models = [normalize_ref(args.model or DEFAULT_MODEL), normalize_ref(args.inpaint_model)]
+        for model in filter(None, models):
+            classify(model)  # a missing path or a pickle checkpoint is bad input, found before anything loads
         params = GenerationParams(
             prompt=args.prompt,
             negative_prompt=args.negative,
             mode=mode,
-            model=args.model or DEFAULT_MODEL,
+            model=models[0],
             scheduler=args.scheduler,
             steps=args.steps,
             guidance=args.guidance,
@@ -182,38 +190,60 @@ def run_generate(args: argparse.Namespace) -> int:
         params = (params.upscaled() if args.upscale else params).with_resolved_seed()
         if args.out is not None and args.out.exists() and not args.out.is_dir():
             raise InvalidParameters("out", f"--out must be a folder, but {args.out} is a file.")
-    except LogoStudioError as error:
+        for model in filter(None, models):
+            _ensure_downloaded(model, args.yes)
+    except KeyboardInterrupt:
+        _status("\nStopped. Files that finished downloading are kept; run the command again for the rest.")
+        return EXIT_INTERRUPTED
+    except DownloadFailed as error:
+        return _fail(error, EXIT_FAILURE)
+    except (InvalidParameters, DownloadNeedsConsent, ModelNotAvailable, ModelLoadError) as error:
         return _fail(error, EXIT_USAGE)
+    except LogoStudioError as error:
+        return _fail(error, EXIT_FAILURE)
+    return _generate(args, params, models[1], image, mask)
 
-    cancel = threading.Event()
+
+def _generate(args: argparse.Namespace, params: GenerationParams, inpaint_model: str, image, mask) -> int:
+    from desktop.jobs import Job, run_job
+
+    job = Job(params, image=image, mask=mask, inpaint_model=inpaint_model)
     try:
-        from desktop.engine import Engine, MemorySavers, choose_device, device_preference
+        from desktop.engine import Engine, choose_device, device_preference
         from desktop.files import atomic_save_png
         from desktop.gallery import GalleryStore
         from desktop.metadata import png_info
         from desktop.paths import data_dir
 
         store = GalleryStore(data_dir())
-        savers = MemorySavers(True, True, True) if args.low_memory else MemorySavers()
         device = choose_device(device_preference(args.device))
-        engine = Engine(device, savers=savers, allow_pickle=args.allow_unsafe_checkpoint, compile_unet=args.compile)
+        engine = Engine(device, low_memory=args.low_memory, compile_unet=args.compile)
         if args.compile and device.device != "cuda":
             _status("note: --compile applies on NVIDIA GPUs only; ignored here.")
+        if args.low_memory and device.device != "cuda":
+            _status("note: --low-memory turns on attention slicing and VAE tiling; CPU offload needs an NVIDIA GPU.")
         _status(f"Loading {params.model} on {engine.device.describe()}…")
-        engine.load(params.model, inpaint_model=args.inpaint_model, on_download=_print_download)
-        for warning in engine.prompt_warnings(params):
-            _status(f"warning: {warning}")
+        engine.load(params.model, inpaint_model=inpaint_model)
         _status(f"Seed {params.seed}")
-        for result in engine.generate(params, image=image, mask=mask, on_progress=_print_progress, cancel=cancel):
-            item = store.add(result.image, result.params)
+
+        def saved(item, image) -> None:
             print(item.path, flush=True)
             if args.out is not None:
                 args.out.mkdir(parents=True, exist_ok=True)
                 copy = _free_name(args.out / item.path.name)
-                atomic_save_png(result.image, copy, pnginfo=png_info(result.params))
+                atomic_save_png(image, copy, pnginfo=png_info(item.params))
                 print(copy, flush=True)
+
+        run_job(
+            engine,
+            store,
+            job,
+            on_progress=_print_progress,
+            on_warning=lambda text: _status(f"warning: {text}"),
+            on_saved=saved,
+        )
     except KeyboardInterrupt:
-        cancel.set()
+        job.cancel.set()
         _status("Interrupted.")
         return EXIT_INTERRUPTED
     except InvalidParameters as error:
@@ -223,6 +253,71 @@ def run_generate(args: argparse.Namespace) -> int:
     except OSError as error:
         return _fail(f"{error.strerror or error}: {error.filename or ''}".strip(": "), EXIT_FAILURE)
     return 0
+
+
+def _ensure_downloaded(model: str, yes: bool) -> None:
+    """Make sure hub model ``model`` is in the cache: download it if the user agrees (``--yes``, or
+    "y" at the terminal's question). Without a terminal and without --yes, raise
+    DownloadNeedsConsent before any network request."""
+    from desktop.engine.catalog import confirm_download
+    from desktop.engine.models import is_available_locally, is_hub_id
+
+    if not is_hub_id(model) or is_available_locally(model):
+        return
+    if not confirm_download(model, lambda plan: yes or _ask_on_terminal(plan)):
+        raise DownloadNeedsConsent(f"{model} was not downloaded.")
+    _download(model)
+
+
+def _ask_on_terminal(plan) -> bool:
+    """The download question on the terminal; without a terminal (a script, CI, a windowed app with
+    no stdin at all) nobody can answer, so raise DownloadNeedsConsent naming the ways to agree."""
+    if not _interactive():
+        raise DownloadNeedsConsent(
+            f"{plan.name} is not downloaded yet ({_size(plan)}) and there is nobody to ask: add --yes to "
+            f"download it, or run `logo-studio download {plan.id}` first."
+        )
+    return input(plan.question() + " [y/N] ").strip().lower() in ("y", "yes")
+
+
+def _interactive() -> bool:
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stderr))
+
+
+def _size(plan) -> str:
+    from desktop.engine.catalog import human_size
+
+    return f"about {human_size(plan.download_bytes)}" if plan.download_bytes else "size unknown"
+
+
+def _download(model: str) -> Path:
+    """Download ``model`` with progress on stderr, through the same function as the window."""
+    from desktop.engine.catalog import DownloadMeter
+    from desktop.engine.downloads import download_hub_model
+    from desktop.engine.library import ModelLibrary
+    from desktop.paths import config_dir
+
+    library = ModelLibrary(config_dir())
+    meter, last_line = DownloadMeter(), [0.0]
+
+    def report(done: int, total: int) -> None:
+        text = f"Downloading {model}: {meter.text(done, total)}"
+        if sys.stderr.isatty():
+            print(f"\r{text}   ", end="", file=sys.stderr, flush=True)
+        elif time.monotonic() - last_line[0] >= 5 or done == total:  # a log file gets a line now and then
+            last_line[0] = time.monotonic()
+            _status(text)
+
+    library.download_started(model)
+    try:
+        folder = download_hub_model(model, report)
+    except (DownloadCancelled, ModelNotAvailable):
+        library.download_stopped(model)
+        raise
+    finally:
+        _status("")
+    library.download_finished(model)
+    return folder
 
 
 def _open_inputs(image_path: Path | None, mask_path: Path | None):
@@ -250,59 +345,31 @@ def _status(text: str) -> None:
 
 def run_download(args: argparse.Namespace) -> int:
     """Run ``logo-studio download``; returns the exit code."""
-    from desktop.engine.catalog import DownloadMeter, download_plan
-    from desktop.engine.library import ModelLibrary
-    from desktop.engine.models import DEFAULT_MODEL, cached_hub_folder, download_hub_model, is_hub_id
-    from desktop.paths import config_dir
+    from desktop.engine.catalog import confirm_download
+    from desktop.engine.models import DEFAULT_MODEL, cached_hub_folder, is_hub_id
 
     model = args.model or DEFAULT_MODEL
     if not is_hub_id(model):
         return _fail(InvalidParameters("model", f"{model} is not a Hugging Face model id (owner/name)."), EXIT_USAGE)
     folder = cached_hub_folder(model)
-    if folder is not None:
-        print(folder)
-        return 0
-    plan = download_plan(model)
-    if plan.space_problem():
-        return _fail(LogoStudioError(plan.space_problem()), EXIT_FAILURE)
-    if not args.yes:
-        if not sys.stdin.isatty():
-            return _fail(InvalidParameters("yes", plan.question() + " Add --yes to download."), EXIT_USAGE)
-        if input(plan.question() + " [y/N] ").strip().lower() not in ("y", "yes"):
-            return EXIT_FAILURE
-    library = ModelLibrary(config_dir())
-    meter, last_line = DownloadMeter(), [0.0]
-
-    def report(done: int, total: int) -> None:
-        text = f"Downloading {model}: {meter.text(done, total)}"
-        if sys.stderr.isatty():
-            print(f"\r{text}   ", end="", file=sys.stderr, flush=True)
-        elif time.monotonic() - last_line[0] >= 5 or done == total:  # a log file gets a line now and then
-            last_line[0] = time.monotonic()
-            _status(text)
-
-    try:
-        library.download_started(model)
-        folder = download_hub_model(model, report)
-        library.download_finished(model)
-    except KeyboardInterrupt:
-        _status("\nStopped. Run the same command again to resume where it stopped.")
-        return EXIT_INTERRUPTED
-    except LogoStudioError as error:
-        _status("")
-        return _fail(error, EXIT_FAILURE)
-    _status("")
+    if folder is None:
+        try:
+            if not confirm_download(model, lambda plan: args.yes or _ask_on_terminal(plan)):
+                return EXIT_FAILURE
+            folder = _download(model)
+        except KeyboardInterrupt:
+            _status("\nStopped. Files that finished are kept; run the same command again for the rest.")
+            return EXIT_INTERRUPTED
+        except DownloadNeedsConsent as error:
+            return _fail(error, EXIT_USAGE)
+        except LogoStudioError as error:
+            return _fail(error, EXIT_FAILURE)
     print(folder)
     return 0
 
 
-def _print_download(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        print(f"\rDownloading {done / 1e6:,.0f} / {total / 1e6:,.0f} MB", end="", file=sys.stderr, flush=True)
-
-
 def _print_progress(progress) -> None:
-    if sys.stderr.isatty():
+    if sys.stderr is not None and sys.stderr.isatty():
         end = "\n" if progress.step == progress.total else ""
         print(
             f"\rImage {progress.image_index + 1}/{progress.image_count} · step {progress.step}/{progress.total}",

@@ -23,6 +23,8 @@ def diagnosis() -> Iterator[str]:
     yield _line("Settings folder", lambda: str(_paths().config_dir()))
     yield _line("Hugging Face cache", _hub_cache)
     yield _line("Models in the cache", _cached)
+    yield _line("Chosen models", _chosen)
+    yield _line("Added models", _added)
     yield _line("Recommended models", _recommended)
 
 
@@ -78,6 +80,33 @@ def _cached() -> str:
     if not models:
         return "none"
     return "; ".join(f"{m.id} ({m.kind}, {human_size(m.size_bytes)})" for m in models)
+
+
+def _library():
+    from desktop.engine.library import ModelLibrary
+
+    return ModelLibrary(_paths().config_dir())
+
+
+def _chosen() -> str:
+    from desktop.engine.catalog import INPAINT, TXT2IMG
+
+    library = _library()
+    inpaint = library.default(INPAINT) or "the text-to-image model"
+    return f"text-to-image {library.default(TXT2IMG)}; inpainting {inpaint}"
+
+
+def _added() -> str:
+    from desktop.engine.catalog import human_size
+
+    added = [entry for entry in _library().entries() if entry.user_added]
+    if not added:
+        return "none"
+
+    def size(entry) -> str:
+        return human_size(entry.size_bytes) if entry.size_bytes else "size unknown"
+
+    return "; ".join(f"{e.ref} ({e.kind or 'kind unknown'}, {size(e)}, {e.state})" for e in added)
 
 
 def _recommended() -> str:

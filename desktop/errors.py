@@ -23,8 +23,23 @@ class InvalidParameters(LogoStudioError, ValueError):
         self.field = field
 
 
+class DeviceNotAvailable(LogoStudioError):
+    """The device asked for is unknown or not present on this computer."""
+
+
 class ModelNotAvailable(LogoStudioError):
     """The model is not on this computer and cannot be fetched right now."""
+
+
+class ModelNotDownloaded(ModelNotAvailable):
+    """A Hugging Face model that is not in the local cache yet; ``repo_id`` names it."""
+
+    def __init__(self, repo_id: str) -> None:
+        super().__init__(
+            f"{repo_id} is not downloaded yet. Download it first (Models… in the window, or "
+            f"logo-studio download {repo_id}), or pick a model that is on this computer."
+        )
+        self.repo_id = repo_id
 
 
 class ModelLoadError(LogoStudioError):
@@ -33,6 +48,22 @@ class ModelLoadError(LogoStudioError):
 
 class UnsafeModelFormat(ModelLoadError):
     """A pickle-based checkpoint, refused because loading it can run arbitrary code."""
+
+
+class DownloadNeedsConsent(LogoStudioError):
+    """A model would have to be downloaded and nobody has agreed to it (e.g. a script without --yes)."""
+
+
+class NotEnoughDiskSpace(LogoStudioError):
+    """A download would not fit on the disk; nothing was fetched."""
+
+
+class DownloadFailed(ModelNotAvailable):
+    """A download that was agreed to did not finish: no connection, a server error, a full disk."""
+
+
+class DownloadCancelled(LogoStudioError):
+    """The user stopped a download; finished files stay in the Hugging Face cache."""
 
 
 class OutOfMemory(LogoStudioError):
@@ -49,6 +80,14 @@ class MetadataError(LogoStudioError, ValueError):
 
 class GalleryError(LogoStudioError):
     """The gallery could not save, read or delete an item."""
+
+
+class ExportConflict(LogoStudioError):
+    """An export would replace files that already exist; nothing was written."""
+
+
+class ExportError(LogoStudioError):
+    """Exported files could not be written (disk full, no permission, ...)."""
 
 
 class ModelListError(LogoStudioError):

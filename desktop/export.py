@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from desktop.errors import GalleryError
+from desktop.errors import ExportConflict, ExportError
 from desktop.files import atomic_save_png, os_error_message
 
 MAX_NAME = 60
@@ -36,7 +36,7 @@ def export_png(source: Path, destination: Path, size: int | None = None, *, over
     if destination.suffix.lower() != ".png":
         destination = destination.with_name(destination.name + ".png")
     if destination.exists() and not overwrite:
-        raise GalleryError(f"{destination.name} already exists in {destination.parent}; choose another name.")
+        raise ExportConflict(f"{destination.name} already exists in {destination.parent}; choose another name.")
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
         with Image.open(source) as image:
@@ -51,5 +51,5 @@ def export_png(source: Path, destination: Path, size: int | None = None, *, over
                 )
             atomic_save_png(image, destination, pnginfo=info)
     except OSError as error:
-        raise GalleryError(os_error_message("export the image", destination.parent, error)) from error
+        raise ExportError(os_error_message("export the image", destination.parent, error)) from error
     return destination

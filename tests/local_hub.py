@@ -36,7 +36,10 @@ class Repo:
 class LocalHub:
     """Serves ``repos`` (repo id -> folder). ``delay`` seconds pass between 64 KB chunks;
     ``status`` answers every request with that HTTP error; ``cut_after`` closes the connection of
-    the first GET of each file after that many bytes. ``requests`` records (method, path, Range)."""
+    the first GET of each file after that many bytes; ``redirect_to`` (another LocalHub's URL)
+    answers ``/resolve/`` with a 302 to the same path there, as the hub sends large files to its
+    CDN. ``requests`` records (method, path, Range); ``authorized`` the paths that came with an
+    Authorization header."""
 
     def __init__(self, repos: dict[str, Path], delay: float = 0.0) -> None:
         self.repos = {repo_id: Repo.of(folder) for repo_id, folder in repos.items()}
@@ -44,6 +47,8 @@ class LocalHub:
         self.status: int | None = None
         self.cut_after: int | None = None
         self.requests: list[tuple[str, str, str]] = []
+        self.authorized: list[str] = []
+        self.redirect_to: str | None = None
         self._cut: set[str] = set()
         hub = self
 
@@ -80,6 +85,8 @@ class LocalHub:
     def _handle(self, request: BaseHTTPRequestHandler, head: bool) -> None:
         path = request.path.split("?")[0]
         self.requests.append(("HEAD" if head else "GET", path, request.headers.get("Range", "")))
+        if request.headers.get("Authorization"):
+            self.authorized.append(path)
         if self.status is not None:
             return self._json(request, {"error": "unavailable"}, self.status, head)
         api = re.fullmatch(r"/api/models/([^/]+/[^/]+)(?:/revision/([^/]+)|/tree/([^/]+))?", path)
@@ -99,7 +106,20 @@ class LocalHub:
         file = repo.files.get(resolve.group(3))
         if file is None:
             return self._json(request, {"error": "Entry not found"}, 404, head, {"X-Error-Code": "EntryNotFound"})
+        if self.redirect_to:
+            return self._redirect(request, repo, file, path)
         self._send_file(request, repo, resolve.group(3), file, head)
+
+    def _redirect(self, request, repo: Repo, file: Path, path: str) -> None:
+        """The hub's answer for a file kept on its CDN: the file's metadata and where to get it."""
+        data = file.read_bytes()
+        request.send_response(302)
+        request.send_header("Location", self.redirect_to + path)
+        request.send_header("X-Repo-Commit", repo.commit)
+        request.send_header("X-Linked-Etag", f'"{hashlib.sha256(data).hexdigest()}"')
+        request.send_header("X-Linked-Size", str(len(data)))
+        request.send_header("Content-Length", "0")
+        request.end_headers()
 
     def _send_file(self, request, repo: Repo, name: str, file: Path, head: bool) -> None:
         data = file.read_bytes()

@@ -1,8 +1,10 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from no_network_child import guarded_env, network_attempts
 from PIL import Image
 
 from desktop import __version__
@@ -109,11 +111,25 @@ def test_bad_input_is_one_line_and_exit_2(tiny_model, capsys, extra, message):
     assert message in err
 
 
-def test_missing_model_is_exit_1_with_advice(tmp_path, capsys, data_dir):
+def test_missing_model_is_exit_2_with_advice(tmp_path, capsys, data_dir):
     code = main(["generate", "--prompt", "fox", "--model", str(tmp_path / "none"), "--device", "cpu"])
-    assert code == 1
+    assert code == 2
     assert "No model found at" in capsys.readouterr().err
     assert not list((data_dir / "images").glob("*.png"))
+
+
+def test_a_folder_path_that_does_not_exist_is_not_taken_for_a_hub_id(tmp_path, monkeypatch, capsys):
+    (tmp_path / "models").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate", "--prompt", "fox", "--model", "models/logo-sd", "--device", "cpu"]) == 2
+    assert "No model found at" in capsys.readouterr().err
+
+
+def test_a_relative_model_path_is_saved_as_an_absolute_path(tiny_model, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tiny_model.parent)
+    assert main(generate(Path(tiny_model.name), "--seed", "2")) == 0
+    with Image.open(capsys.readouterr().out.split()[0]) as image:
+        assert read_params(image).model == str(tiny_model.resolve())
 
 
 def test_version_and_help_from_the_installed_command():
@@ -123,18 +139,41 @@ def test_version_and_help_from_the_installed_command():
     assert help_text.returncode == 0 and "--prompt" in help_text.stdout and "--mask" in help_text.stdout
 
 
-def test_installed_command_reports_errors_without_a_traceback(tmp_path):
+def test_installed_command_refuses_a_pickle_checkpoint_as_bad_input_without_a_traceback(tmp_path):
     checkpoint = tmp_path / "model.ckpt"
     checkpoint.write_bytes(b"x")
+    guard = tmp_path / "guard"
     result = subprocess.run(
         [SCRIPT, "generate", "--prompt", "fox", "--model", str(checkpoint), "--device", "cpu"],
         capture_output=True,
         text=True,
         timeout=120,
+        env=guarded_env(guard, dict(os.environ, LOGO_STUDIO_DATA_DIR=str(tmp_path / "data"))),
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "pickle format that can run arbitrary code" in result.stderr
+    assert network_attempts(guard) == []
+
+
+def test_the_unsafe_checkpoint_flag_that_never_worked_is_gone(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["generate", "--prompt", "fox", "--allow-unsafe-checkpoint"])
+    assert exited.value.code == 2 and "unrecognized arguments: --allow-unsafe-checkpoint" in capsys.readouterr().err
+
+
+def test_low_memory_inpainting_on_a_cpu_works_and_keeps_the_unmasked_pixels(tiny_model, tmp_path, capsys):
+    source = tmp_path / "source.png"
+    Image.new("RGB", (64, 64), "navy").save(source)
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (24, 24, 40, 40))
+    mask.save(tmp_path / "mask.png")
+    extra = ["--image", str(source), "--mask", str(tmp_path / "mask.png"), "--low-memory", "--seed", "3"]
+    assert main(generate(tiny_model, *extra)) == 0
+    out, err = capsys.readouterr()
+    assert "CPU offload needs an NVIDIA GPU" in err and "Traceback" not in err
+    with Image.open(out.split()[0]) as image:
+        assert image.getpixel((0, 0)) == (0, 0, 128) and read_params(image).mode == "inpaint"
 
 
 def test_low_memory_mode_generates_the_same_image_up_to_rounding(tiny_model, capsys):

@@ -1,7 +1,8 @@
 import pytest
 
-from desktop.engine import choose_device, device_preference
-from desktop.errors import InvalidParameters
+from desktop.engine import MemorySavers, choose_device, device_preference
+from desktop.engine.devices import DeviceChoice
+from desktop.errors import DeviceNotAvailable, InvalidParameters
 
 
 def test_flag_beats_environment_beats_setting(monkeypatch):
@@ -14,9 +15,9 @@ def test_flag_beats_environment_beats_setting(monkeypatch):
 
 def test_unknown_device_is_named(monkeypatch):
     monkeypatch.setenv("LOGO_STUDIO_DEVICE", "tpu")
-    with pytest.raises(InvalidParameters, match="Unknown device 'tpu'") as caught:
+    with pytest.raises(DeviceNotAvailable, match="Unknown device 'tpu'") as caught:
         device_preference()
-    assert caught.value.field == "device"
+    assert not isinstance(caught.value, InvalidParameters)  # a setting of the machine, not a request field
 
 
 def test_auto_on_a_machine_without_gpu_is_the_cpu_in_float32():
@@ -26,5 +27,15 @@ def test_auto_on_a_machine_without_gpu_is_the_cpu_in_float32():
 
 
 def test_asking_for_an_absent_gpu_says_what_to_choose_instead():
-    with pytest.raises(InvalidParameters, match="no NVIDIA GPU.*Choose auto or cpu"):
+    with pytest.raises(DeviceNotAvailable, match="no NVIDIA GPU.*Choose auto or cpu"):
         choose_device("cuda")
+
+
+@pytest.mark.parametrize(
+    ("device", "offload"), [("cpu", False), ("mps", False), ("cuda", True)], ids=["cpu", "mps", "cuda"]
+)
+def test_low_memory_turns_on_only_the_savers_that_work_on_the_device(device, offload):
+    choice = DeviceChoice(device, "float32", "test")
+    assert MemorySavers.for_device(choice, low_memory=False) == MemorySavers()
+    savers = MemorySavers.for_device(choice, low_memory=True)
+    assert (savers.attention_slicing, savers.vae_tiling, savers.cpu_offload) == (True, True, offload)

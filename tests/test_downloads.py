@@ -1,6 +1,7 @@
 """Downloads through huggingface_hub's own code, from a hub look-alike on 127.0.0.1 (local_hub.py):
-progress, cancel and resume, a connection cut mid-file, a download killed with the app and resumed
-by the next run, and every failure in plain words."""
+progress, cancel, a connection cut mid-file, a download killed with the app and finished by the
+next run, the token kept from other hosts, leftover partial files, deleting a model, and every
+failure in plain words."""
 
 import errno
 import hashlib
@@ -13,10 +14,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from no_network_child import guarded_env, network_attempts
 
 from desktop.engine import Engine, choose_device
-from desktop.engine.models import cached_hub_folder, download_error, download_hub_model
-from desktop.errors import GenerationCancelled, ModelNotAvailable
+from desktop.engine.downloads import (
+    ABANDONED_AFTER_S,
+    cached_size,
+    delete_cached_model,
+    download_error,
+    download_hub_model,
+    partial_files,
+    remove_abandoned_partial_files,
+)
+from desktop.engine.models import cached_hub_folder
+from desktop.errors import DownloadCancelled, DownloadFailed, ModelNotAvailable, ModelNotDownloaded
 from desktop.params import GenerationParams
 
 REPO = "test-org/tiny-sd"
@@ -31,48 +42,74 @@ def same_files(snapshot: Path, source: Path) -> bool:
 
 def blob_bytes(cache: Path, repo_id: str = REPO) -> int:
     blobs = cache / f"models--{repo_id.replace('/', '--')}" / "blobs"
-    return sum(p.stat().st_size for p in blobs.glob("*")) if blobs.is_dir() else 0
+    return sum(p.stat().st_size for p in blobs.glob("*") if not p.name.endswith(".incomplete")) if blobs.is_dir() else 0
+
+
+def fetched_files(hub) -> list[str]:
+    """The repo files the hub sent with a GET, in order (one entry per GET)."""
+    return [
+        path.split("/resolve/")[1].split("/", 1)[1]
+        for method, path, _ in hub.requests
+        if method == "GET" and "/resolve/" in path
+    ]
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def test_a_hub_model_downloads_with_byte_progress_and_makes_the_same_images(local_hub, tiny_model, engine):
     reports = []
-    downloaded = Engine(choose_device("cpu"))
-    downloaded.load(REPO, on_download=lambda done, total: reports.append((done, total)))
-    total = sum(p.stat().st_size for p in tiny_model.rglob("*") if p.is_file())
+    with pytest.raises(ModelNotDownloaded, match="is not downloaded yet"):
+        Engine(choose_device("cpu")).load(REPO)  # loading never downloads
+    assert not fetched_files(local_hub)
+    folder = download_hub_model(REPO, lambda done, total: reports.append((done, total)))
+    total = folder_bytes(tiny_model)
     assert reports[-1] == (total, total)
     assert [done for done, _ in reports] == sorted(done for done, _ in reports) and len(reports) > 5
-    assert same_files(cached_hub_folder(REPO), tiny_model)
+    assert all(t == total for _, t in reports)
+    assert same_files(folder, tiny_model) and folder == cached_hub_folder(REPO)
+    assert sorted(fetched_files(local_hub)) == sorted(
+        str(p.relative_to(tiny_model)) for p in tiny_model.rglob("*") if p.is_file()
+    )
+    downloaded = Engine(choose_device("cpu"))
+    downloaded.load(REPO)
     params = GenerationParams("fox logo", width=64, height=64, steps=2, seed=3)
     from_hub = next(downloaded.generate(params)).image
     from_folder = next(engine.generate(params)).image
     assert np.array_equal(np.asarray(from_hub), np.asarray(from_folder))
 
 
-def test_a_cancelled_download_resumes_where_it_stopped(local_hub, tiny_model):
+def test_a_cancelled_download_keeps_the_finished_files_and_fetches_only_the_rest(local_hub, tiny_model):
     from huggingface_hub import constants
 
-    local_hub.delay = 0.002
+    local_hub.delay = 0.005
     cancel = threading.Event()
-    first = []
 
     def cancel_halfway(done, total):
-        first.append(done)
         if done > total / 2:
             cancel.set()
-        if cancel.is_set():
-            raise GenerationCancelled("cancelled")
 
-    with pytest.raises(GenerationCancelled):
-        download_hub_model(REPO, cancel_halfway)
+    with pytest.raises(DownloadCancelled):
+        download_hub_model(REPO, cancel_halfway, cancel)
+    cache = Path(constants.HF_HUB_CACHE)
     assert cached_hub_folder(REPO) is None  # nothing half-done is offered as a model
-    kept = blob_bytes(Path(constants.HF_HUB_CACHE))
+    assert partial_files(REPO) == []  # huggingface_hub removed the file in flight
+    kept = blob_bytes(cache)
     assert kept > 0
+    first = set(fetched_files(local_hub))
 
+    local_hub.requests.clear()
+    local_hub.delay = 0
     second = []
     folder = download_hub_model(REPO, lambda done, total: second.append((done, total)))
     assert same_files(folder, tiny_model)
-    assert second[0][0] >= kept - 10 * 1024 * 1024  # counted from what was already there, not from zero
-    assert local_hub.ranged_gets(), "the partial file was resumed with an HTTP Range request"
+    missing = folder_bytes(tiny_model) - kept
+    assert second[-1] == (missing, missing)  # exactly the bytes that were not kept, counted once
+    again = fetched_files(local_hub)
+    assert len(again) == len(set(again))
+    whole_before = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} - set(again)
+    assert whole_before and whole_before <= first  # kept files were not fetched again
 
 
 def test_a_connection_cut_mid_file_is_resumed_without_the_user(local_hub, tiny_model):
@@ -82,30 +119,37 @@ def test_a_connection_cut_mid_file_is_resumed_without_the_user(local_hub, tiny_m
     assert any(rng.startswith("bytes=") for _, rng in local_hub.ranged_gets())
 
 
-def test_a_download_killed_with_the_app_resumes_on_the_next_run(local_hub, tiny_model, tmp_path):
+def test_a_download_killed_with_the_app_is_finished_by_the_next_run(local_hub, tiny_model, tmp_path):
     """The app is killed mid-download (no chance to clean up); the next run keeps every file that
-    was already whole and fetches only the rest, and the unfinished download was remembered."""
+    was already whole, fetches only the rest, removes the abandoned partial file, and the
+    unfinished download was remembered meanwhile."""
     from huggingface_hub import constants
 
     local_hub.delay = 0.01
     cache = Path(constants.HF_HUB_CACHE)
     snapshot = cache / "models--test-org--tiny-sd" / "snapshots"
-    env = dict(
-        os.environ,
-        HF_ENDPOINT=local_hub.url,
-        HF_HUB_OFFLINE="0",
-        HF_HUB_CACHE=str(cache),
-        LOGO_STUDIO_DATA_DIR=str(tmp_path / "data"),
+    guard = tmp_path / "guard"
+    env = guarded_env(
+        guard,
+        dict(
+            os.environ, HF_ENDPOINT=local_hub.url, HF_HUB_CACHE=str(cache), LOGO_STUDIO_DATA_DIR=str(tmp_path / "data")
+        ),
     )
+    env["HF_HUB_OFFLINE"] = "0"  # the child may download, from the hub look-alike on 127.0.0.1 only
     command = [str(Path(sys.executable).parent / "logo-studio"), "download", REPO, "--yes"]
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while len(list(snapshot.rglob("*.safetensors"))) < 1 and time.monotonic() < deadline and child.poll() is None:
-        time.sleep(0.05)
+        time.sleep(0.02)
     child.kill()  # as if the power went off
     child.wait()
     whole = {str(p.relative_to(next(snapshot.iterdir()))) for p in snapshot.rglob("*") if p.is_file()}
     assert 0 < len(whole) < 10, whole
+    leftovers = partial_files(REPO)
+    assert leftovers, "a killed download leaves its partial files behind"
+    for path in leftovers:  # as if the app started again a few minutes later
+        old = time.time() - ABANDONED_AFTER_S - 1
+        os.utime(path, (old, old))
 
     from desktop.engine.library import ModelLibrary
 
@@ -118,13 +162,50 @@ def test_a_download_killed_with_the_app_resumes_on_the_next_run(local_hub, tiny_
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert same_files(Path(again.stdout.strip()), tiny_model)
-    fetched = {
-        path.split("/resolve/")[1].split("/", 1)[1]
-        for method, path, _ in local_hub.requests
-        if method == "GET" and "/resolve/" in path
-    }
-    assert fetched and not fetched & whole, "files that were whole before the kill are not fetched again"
+    fetched = fetched_files(local_hub)
+    assert fetched and not set(fetched) & whole, "files that were whole before the kill are not fetched again"
+    assert len(fetched) == len(set(fetched))
+    assert partial_files(REPO) == []  # the abandoned partial files are gone
     assert library.unfinished_downloads() == []
+    assert network_attempts(guard) == []
+
+
+def test_only_partial_files_nobody_writes_are_removed(tmp_path):
+    blobs = tmp_path / "models--someone--model" / "blobs"
+    blobs.mkdir(parents=True)
+    abandoned, live, whole = blobs / "aaa.1234.incomplete", blobs / "bbb.5678.incomplete", blobs / "ccc"
+    for path in (abandoned, live, whole):
+        path.write_bytes(b"x" * 1000)
+    old = time.time() - ABANDONED_AFTER_S - 5
+    os.utime(abandoned, (old, old))
+    os.utime(whole, (old, old))
+    assert remove_abandoned_partial_files("someone/model", tmp_path) == 1000
+    assert not abandoned.exists() and live.exists() and whole.exists()
+
+
+def test_the_token_goes_to_hugging_face_only_never_to_the_host_it_redirects_to(tiny_models, tmp_path, monkeypatch):
+    from conftest import point_huggingface_hub_at
+    from local_hub import LocalHub
+
+    txt2img, _ = tiny_models
+    monkeypatch.setenv("HF_TOKEN", "hf_not_a_real_token")
+    with LocalHub({REPO: txt2img}) as cdn, LocalHub({REPO: txt2img}) as hub:
+        hub.redirect_to = cdn.url  # another port: another host for huggingface_hub
+        point_huggingface_hub_at(hub, tmp_path / "hub-cache", monkeypatch)
+        folder = download_hub_model(REPO)
+        assert same_files(folder, txt2img)
+        assert hub.authorized, "the hub itself is sent the token"
+        assert fetched_files(cdn) and cdn.authorized == []
+
+
+def test_deleting_a_model_frees_its_files_through_the_cache_api(local_hub, tiny_model):
+    from huggingface_hub import constants
+
+    download_hub_model(REPO)
+    size = cached_size(REPO)
+    assert size >= folder_bytes(tiny_model)
+    assert delete_cached_model(REPO) >= folder_bytes(tiny_model)
+    assert cached_hub_folder(REPO) is None and blob_bytes(Path(constants.HF_HUB_CACHE)) == 0
 
 
 def test_a_download_stopped_between_storing_a_file_and_linking_it_completes(local_hub, tiny_model):
@@ -189,6 +270,7 @@ def test_download_failures_are_explained_in_plain_words(local_hub, monkeypatch, 
         )
     with pytest.raises(ModelNotAvailable) as raised:
         download_hub_model(repo)
+    assert isinstance(raised.value, DownloadFailed) == (setup != "unknown")  # the CLI: exit 1, not 2
     assert expected in raised.value.message
     assert "Traceback" not in raised.value.message
 

@@ -1,7 +1,7 @@
 import pytest
 from PIL import Image
 
-from desktop.errors import GalleryError
+from desktop.errors import ExportConflict
 from desktop.export import default_export_name, export_png
 from desktop.gallery import GalleryStore
 from desktop.imageops import fit_for_generation
@@ -47,7 +47,7 @@ def test_export_scaled_size(item, tmp_path):
 def test_export_never_overwrites_silently(item, tmp_path):
     target = tmp_path / "taken.png"
     target.write_bytes(b"precious")
-    with pytest.raises(GalleryError, match="taken.png already exists"):
+    with pytest.raises(ExportConflict, match="taken.png already exists"):
         export_png(item.path, target)
     assert target.read_bytes() == b"precious"
     export_png(item.path, target, overwrite=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from desktop.errors import GalleryError, InvalidParameters
+from desktop.errors import ExportConflict, InvalidParameters
 from desktop.logo.background import detect_background, on_backdrop, remove_background
 from desktop.logo.icons import ICON_SIZES
 from desktop.logo.palette_lock import lock_to_palette
@@ -193,7 +193,7 @@ def test_export_never_overwrites_silently(generated_png, tmp_path):
     out = tmp_path / "out"
     export_logo(source, out, LogoExport(svg=True))
     before = (out / "fox-mark.svg").read_bytes()
-    with pytest.raises(GalleryError, match="already exist"):
+    with pytest.raises(ExportConflict, match="already exist"):
         export_logo(source, out, LogoExport(svg=True, palette_lock=True))
     assert (out / "fox-mark.svg").read_bytes() == before
     export_logo(source, out, LogoExport(svg=True, palette_lock=True), overwrite=True)

@@ -1,6 +1,8 @@
 """The model manager, driven like a user would: add models, choose the text-to-image and
 inpainting models, download from a hub look-alike on 127.0.0.1, cancel, restart and resume."""
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from test_window import generate, stroke, wait_idle
 
@@ -75,8 +77,16 @@ def test_adding_a_wrong_model_explains_why_and_keeps_the_list(qtbot, tmp_path, t
     assert manager.table.rowCount() == rows and manager.hub_edit.text() == "not a model id"
 
 
+def fetched(hub) -> list[str]:
+    return [
+        path.split("/resolve/")[1].split("/", 1)[1] for m, path, _ in hub.requests if m == "GET" and "/resolve/" in path
+    ]
+
+
 def test_a_download_is_cancelled_in_the_manager_and_resumed_after_a_restart(qtbot, tmp_path, tiny_model, local_hub):
-    local_hub.delay = 0.02  # about 3 s for the tiny model: time to press Cancel
+    from huggingface_hub import constants
+
+    local_hub.delay = 0.05  # a few seconds for the tiny model: time to press Cancel
     config = tmp_path / "config"
     window = build_window(tmp_path / "gallery", model=str(tiny_model), device="cpu", config_dir=config)
     qtbot.addWidget(window)
@@ -98,6 +108,9 @@ def test_a_download_is_cancelled_in_the_manager_and_resumed_after_a_restart(qtbo
     qtbot.waitUntil(lambda: status_of(manager, REPO).startswith("Download paused"), timeout=TIMEOUT)
     assert manager.download_button.text() == "Resume download"
     window.close()
+    snapshot = next((Path(constants.HF_HUB_CACHE) / "models--test-org--tiny-sd" / "snapshots").iterdir())
+    kept = {str(p.relative_to(snapshot)) for p in snapshot.rglob("*") if p.is_file()}
+    assert kept, "the files that finished before the cancel are kept"
 
     local_hub.delay = 0
     local_hub.requests.clear()
@@ -111,6 +124,28 @@ def test_a_download_is_cancelled_in_the_manager_and_resumed_after_a_restart(qtbo
     assert again.library.unfinished_downloads() == []
     assert any(entry.ref == REPO and entry.state == READY for entry in again.model_entries)
     assert len(questions) == 1  # resuming a download agreed to before does not ask again
+    after = fetched(local_hub)
+    assert after and not set(after) & kept  # only what was missing was fetched after the restart
+    assert len(after) == len(set(after))
+
+
+def test_removing_a_downloaded_model_can_delete_its_files(qtbot, tmp_path, tiny_model, local_hub):
+    from desktop.engine.downloads import download_hub_model
+    from desktop.engine.models import cached_hub_folder
+
+    download_hub_model(REPO)
+    window = build_window(tmp_path / "gallery", model=str(tiny_model), device="cpu", config_dir=tmp_path / "config")
+    qtbot.addWidget(window)
+    window.show()
+    manager = open_manager(qtbot, window)
+    select(qtbot, manager, REPO)
+    asked = []
+    manager.ask_remove = lambda entry: asked.append(entry) or "delete"
+    qtbot.mouseClick(manager.remove_button, Qt.MouseButton.LeftButton)
+    assert asked and asked[0].size_bytes and asked[0].size_bytes > 1_000_000  # the question names the size
+    qtbot.waitUntil(lambda: "freed" in manager.message.text(), timeout=TIMEOUT)
+    assert cached_hub_folder(REPO) is None
+    assert not any(entry.ref == REPO for entry in manager.entries)
 
 
 def test_paused_downloads_show_in_the_list(qtbot, tmp_path, tiny_model):

@@ -5,12 +5,12 @@ import dataclasses
 import io
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
 from desktop.errors import InvalidParameters, MetadataError
-from desktop.metadata import parse_a1111_text, parse_json_text, read_params, to_a1111_text
+from desktop.metadata import parse_a1111_text, parse_json_text, png_info, read_params, to_a1111_text
 from desktop.params import GenerationParams
 from desktop.schedulers import SCHEDULERS
 
@@ -73,12 +73,10 @@ def test_json_chunk_round_trips_every_valid_request(params):
 
 @settings(max_examples=300, deadline=None)
 @given(valid_params)
-def test_a1111_text_keeps_the_settings_other_tools_read(params):
-    try:
-        parsed = parse_a1111_text(to_a1111_text(params))
-    except MetadataError:
-        # A prompt made only of lines that look like A1111 settings cannot survive the format.
-        return
+@example(GenerationParams("Steps: 20, Sampler: Euler, CFG scale: 7", negative_prompt="Seed: 1, Size: 8x8", seed=3))
+def test_a1111_text_keeps_the_prompts_and_settings_other_tools_read(params):
+    parsed = parse_a1111_text(to_a1111_text(params))  # a valid request always parses back
+    assert (parsed.prompt, parsed.negative_prompt) == (params.prompt.strip(), params.negative_prompt.strip())
     assert (parsed.steps, parsed.seed, parsed.scheduler, parsed.width, parsed.height) == (
         params.steps,
         params.seed,
@@ -87,6 +85,15 @@ def test_a1111_text_keeps_the_settings_other_tools_read(params):
         params.height,
     )
     assert abs(parsed.guidance - params.guidance) < 1e-9
+
+
+@settings(max_examples=300, deadline=None)
+@given(valid_params)
+def test_a_valid_request_round_trips_through_a_png_exactly(params):
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, format="PNG", pnginfo=png_info(params))
+    buffer.seek(0)
+    assert read_params(Image.open(buffer)) == params
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

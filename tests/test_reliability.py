@@ -45,7 +45,7 @@ def out_of_memory_worker(tmp_path, tiny_model, monkeypatch, failures: int):
 
     worker = GenerationWorker(GalleryStore(tmp_path / "gallery"), "cpu")
     worker.loadModel(str(tiny_model))
-    unet = worker.engine._txt2img.unet
+    unet = worker.engine.pipeline("txt2img").unet
     original = unet.forward
     calls = {"failures": failures}
 

@@ -4,6 +4,7 @@ Hugging Face cache, so a model any other tool downloaded is offered instead of a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -139,6 +140,18 @@ class DownloadPlan:
                 "model already on this computer."
             )
         return ""
+
+
+def confirm_download(model_id: str, ask: Callable[[DownloadPlan], bool]) -> bool:
+    """The one consent step before a download, for the window and the CLI alike: raises
+    NotEnoughDiskSpace when the model would not fit, else returns ``ask(plan)`` (True: go ahead).
+    Makes no network request."""
+    from desktop.errors import NotEnoughDiskSpace
+
+    plan = download_plan(model_id)
+    if plan.space_problem():
+        raise NotEnoughDiskSpace(plan.space_problem())
+    return ask(plan)
 
 
 def download_plan(model_id: str) -> DownloadPlan:

@@ -13,25 +13,16 @@ from dataclasses import dataclass, replace
 
 from PIL import Image
 
-from desktop.engine.devices import DeviceChoice, choose_device
+from desktop.engine.devices import DeviceChoice, MemorySavers, choose_device
 from desktop.engine.few_step import FewStepProfile
 from desktop.engine.few_step import adapt as adapt_to_few_step
 from desktop.engine.few_step import detect as detect_few_step
-from desktop.engine.models import DownloadCallback, classify, load_pipeline
+from desktop.engine.models import classify, load_pipeline
 from desktop.engine.preview import latents_to_preview
 from desktop.errors import GenerationCancelled, InvalidParameters, ModelNotAvailable, OutOfMemory
 from desktop.palette import palette_prompt
 from desktop.params import IMG2IMG, INPAINT, TXT2IMG, GenerationParams
 from desktop.schedulers import SCHEDULERS
-
-
-@dataclass(frozen=True)
-class MemorySavers:
-    """Optional trade-offs of speed for memory; each applies only where it exists."""
-
-    attention_slicing: bool = False
-    vae_tiling: bool = False
-    cpu_offload: bool = False  # CUDA only: keeps idle components in RAM
 
 
 @dataclass(frozen=True)
@@ -67,13 +58,11 @@ class Engine:
     def __init__(
         self,
         device: DeviceChoice | None = None,
-        savers: MemorySavers = MemorySavers(),
-        allow_pickle: bool = False,
+        low_memory: bool = False,
         compile_unet: bool = False,
     ) -> None:
         self.device = device or choose_device()
-        self.savers = savers
-        self.allow_pickle = allow_pickle
+        self.savers = MemorySavers.for_device(self.device, low_memory)
         self.compile_unet = compile_unet  # torch.compile on CUDA: slow first image, faster after
         self.model = ""
         self.inpaint_model = ""
@@ -87,23 +76,26 @@ class Engine:
     def loaded(self) -> bool:
         return self._txt2img is not None or self._inpaint is not None
 
-    def _inpaint_pipeline(self):
-        """The inpainting pipeline: a dedicated model, or built on first use from the loaded one
-        with from_pipe (same weights, no extra memory)."""
+    def pipeline(self, mode: str):
+        """The diffusers pipeline that runs ``mode`` (txt2img, inpaint or img2img) for the loaded
+        model. Inpainting and image-to-image are built on first use from the loaded weights with
+        ``from_pipe`` (no extra memory), unless a dedicated inpainting model is loaded. An
+        inpainting-only model answers every mode with its inpainting pipeline (it repaints a blank
+        canvas or the whole image). Raises ModelNotAvailable when nothing is loaded."""
+        self._require_loaded()
+        if mode == TXT2IMG and self._txt2img is not None:
+            return self._txt2img
+        if mode == IMG2IMG and self._txt2img is not None:
+            if self._img2img is None:
+                from diffusers import StableDiffusionImg2ImgPipeline
+
+                self._img2img = self._derived(StableDiffusionImg2ImgPipeline)
+            return self._img2img
         if self._inpaint is None:
             from diffusers import StableDiffusionInpaintPipeline
 
             self._inpaint = self._derived(StableDiffusionInpaintPipeline)
         return self._inpaint
-
-    def _img2img_pipeline(self):
-        """The image-to-image pipeline, built on first use like the inpainting one; None for an
-        inpainting-only model (which repaints all of the image instead)."""
-        if self._img2img is None and self._txt2img is not None:
-            from diffusers import StableDiffusionImg2ImgPipeline
-
-            self._img2img = self._derived(StableDiffusionImg2ImgPipeline)
-        return self._img2img
 
     def _derived(self, pipeline_class):
         pipe = pipeline_class.from_pipe(self._txt2img)
@@ -112,20 +104,21 @@ class Engine:
             pipe.enable_model_cpu_offload()
         return pipe
 
-    def load(self, model: str, inpaint_model: str = "", on_download: DownloadCallback | None = None) -> None:
+    def load(self, model: str, inpaint_model: str = "") -> None:
         """Load ``model`` (and optionally a dedicated inpainting model), replacing what was loaded.
 
-        Raises ModelNotAvailable, UnsafeModelFormat, ModelLoadError or OutOfMemory.
+        Never downloads: a hub model must be in the Hugging Face cache already (see
+        ``desktop.engine.downloads``). Raises ModelNotDownloaded, ModelNotAvailable,
+        UnsafeModelFormat, ModelLoadError or OutOfMemory.
         """
         _quiet_libraries()
-        source = classify(model, allow_pickle=self.allow_pickle)
-        inpaint_source = classify(inpaint_model, allow_pickle=self.allow_pickle) if inpaint_model else None
+        source = classify(model)
+        inpaint_source = classify(inpaint_model) if inpaint_model else None
         self.unload()
         with _translate_oom():
             base = load_pipeline(
                 source,
                 self.device,
-                on_download=on_download,
                 cpu_offload=self.savers.cpu_offload,
                 compile_unet=self.compile_unet,
             )
@@ -139,7 +132,6 @@ class Engine:
                 self._inpaint = load_pipeline(
                     inpaint_source,
                     self.device,
-                    on_download=on_download,
                     cpu_offload=self.savers.cpu_offload,
                     compile_unet=self.compile_unet,
                 )
@@ -157,7 +149,7 @@ class Engine:
 
     def enable_memory_savers(self) -> bool:
         """Turn on every memory saver that applies here; False if they were all on already."""
-        wanted = MemorySavers(attention_slicing=True, vae_tiling=True, cpu_offload=self.device.device == "cuda")
+        wanted = MemorySavers.for_device(self.device, low_memory=True)
         if self.savers == wanted:
             return False
         offload_now = wanted.cpu_offload and not self.savers.cpu_offload
@@ -210,6 +202,9 @@ class Engine:
         outside the feathered mask come back exactly as they were. Image-to-image (variations,
         upscaling) needs ``image``; it is resized to the request's size first. Setting ``cancel``
         stops the job within one step, without decoding, by raising GenerationCancelled.
+
+        The request is checked at the call (InvalidParameters, ModelNotAvailable), before the first
+        image is asked for.
         """
         self._require_loaded()
         params = params.with_resolved_seed()
@@ -221,7 +216,9 @@ class Engine:
             if image is None:
                 raise InvalidParameters("image", "A variation needs the image to start from.")
             image = image.convert("RGB").resize((params.width, params.height), Image.Resampling.LANCZOS)
-        cancel = cancel or threading.Event()
+        return self._images(params, image, mask, on_progress, cancel or threading.Event())
+
+    def _images(self, params, image, mask, on_progress, cancel) -> Iterator[GeneratedImage]:
         for index in range(params.batch_count):
             if cancel.is_set():
                 raise GenerationCancelled("Generation was cancelled.")
@@ -250,15 +247,12 @@ class Engine:
             callback_on_step_end=on_step_end,
         )
         keep_outside = None  # the mask outside which the original pixels are put back
-        if params.mode == TXT2IMG and self._txt2img is not None:
-            pipe = self._txt2img
-        elif params.mode == IMG2IMG and self._img2img_pipeline() is not None:
-            pipe = self._img2img_pipeline()
+        pipe = self.pipeline(params.mode)
+        if pipe is self._img2img:
             arguments.update(image=image, strength=params.strength)
-        else:
+        elif pipe is self._inpaint:
             # Inpainting; or an inpainting-only model doing the other modes by repainting all of
             # a blank canvas (text-to-image) or of the image (image-to-image).
-            pipe = self._inpaint_pipeline()
             size = (params.width, params.height)
             strength = params.strength
             if params.mode == TXT2IMG:

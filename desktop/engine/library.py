@@ -10,6 +10,7 @@ read goes to the file).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from dataclasses import dataclass
@@ -190,6 +191,13 @@ class ModelLibrary:
 
     def download_finished(self, repo_id: str) -> None:
         self._change(lambda data: data.update(downloads=[r for r in data["downloads"] if r != repo_id]))
+
+    def download_stopped(self, repo_id: str) -> None:
+        """A download was cancelled or failed: it stays on offer for resuming only if some of it
+        was kept (a refused or failed-at-once download is not offered at every start)."""
+        if self.partial_bytes(repo_id) == 0:
+            with contextlib.suppress(ModelListError):  # a read-only settings folder: the offer stays
+                self.download_finished(repo_id)
 
     def unfinished_downloads(self) -> list[str]:
         """Hub ids whose download started and has not finished (cancelled, failed or cut off)."""

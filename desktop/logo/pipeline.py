@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
-from desktop.errors import GalleryError, InvalidParameters, MetadataError
+from desktop.errors import ExportConflict, ExportError, InvalidParameters, MetadataError
 from desktop.export import default_export_name
 from desktop.files import atomic_save_png, atomic_write, os_error_message
 from desktop.imageops import open_image
@@ -94,7 +94,7 @@ def export_logo(source: Path, out_dir: Path, options: LogoExport, *, overwrite: 
     """Write the requested files for ``source`` into ``out_dir`` and return their paths.
 
     Every file keeps the generation parameters (PNG text chunks, SVG ``<metadata>``). If any
-    target exists and ``overwrite`` is False, nothing is written (GalleryError lists them).
+    target exists and ``overwrite`` is False, nothing is written (ExportConflict lists them).
     """
     prepared = prepare(Path(source), options)
     image, params = prepared.image, prepared.params
@@ -144,7 +144,7 @@ def export_logo(source: Path, out_dir: Path, options: LogoExport, *, overwrite: 
     existing = [path for path in files if path.exists()]
     if existing and not overwrite:
         names = ", ".join(str(path.relative_to(out_dir)) for path in existing[:5])
-        raise GalleryError(
+        raise ExportConflict(
             f"Not exported: {names} already exist in {out_dir}. Choose another folder or allow replacing."
         )
     try:
@@ -152,7 +152,7 @@ def export_logo(source: Path, out_dir: Path, options: LogoExport, *, overwrite: 
             path.parent.mkdir(parents=True, exist_ok=True)
             write(path)
     except OSError as error:
-        raise GalleryError(os_error_message("export the logo", out_dir, error)) from error
+        raise ExportError(os_error_message("export the logo", out_dir, error)) from error
     return list(files)
 
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desktop.errors import GalleryError, LogoStudioError
+from desktop.errors import ExportConflict, LogoStudioError
 from desktop.gallery import GalleryItem
 from desktop.logo.background import on_backdrop
 from desktop.logo.fonts import installed_fonts, refresh_fonts
@@ -234,8 +234,8 @@ class LogoExportDialog(QDialog):
             options = self.options()
             try:
                 written = export_logo(self.item.path, folder, options)
-            except GalleryError as error:
-                if "already exist" not in error.message or not self.confirm_replace(error.message):
+            except ExportConflict as error:
+                if not self.confirm_replace(error.message):
                     raise
                 written = export_logo(self.item.path, folder, options, overwrite=True)
         except LogoStudioError as error:

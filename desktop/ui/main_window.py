@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from desktop.engine.catalog import DownloadMeter, format_duration, human_size
 from desktop.engine.library import READY, ModelLibrary
-from desktop.engine.models import DEFAULT_MODEL, is_hub_id
+from desktop.engine.models import DEFAULT_MODEL, is_hub_id, normalize_ref
 from desktop.errors import InvalidParameters, LogoStudioError, MetadataError
 from desktop.gallery import GalleryItem, GalleryStore
 from desktop.imageops import fit_for_generation, open_image
@@ -66,6 +66,7 @@ from desktop.ui.mask_canvas import BRUSH, ERASER, MaskCanvas
 from desktop.ui.model_manager import ModelManagerDialog, local_model_menu
 from desktop.ui.palette_widget import PaletteWidget
 from desktop.ui.qtimage import pil_to_qimage
+from desktop.workers.download_gate import DownloadGate
 from desktop.workers.generation_worker import Job, StepUpdate, WorkerHost
 from desktop.workers.model_files_worker import ModelFilesHost
 from desktop.workers.thread_host import shutdown_all
@@ -91,12 +92,12 @@ class MainWindow(QMainWindow):
         self.library = library
         self.files_host = files_host
         self.presets = load_presets()
-        self.model_available: dict[str, bool] = {}
+        self.gate = DownloadGate(files_host, lambda plan: self.ask("Download the model?", plan.question()))
+        self.model_available = self.gate.available  # model reference -> on this computer, as last checked
         self.model_entries: list = []  # the model list (engine.library.ModelEntry), from the files worker
         self._preload_model = ""  # loaded in the background as soon as it is known to be on disk
         self._job_started_at = 0.0
-        self._load_meter = DownloadMeter()  # a download started by a job (consent at Generate)
-        self._file_meters: dict[str, DownloadMeter] = {}  # downloads started from the model manager
+        self._file_meters: dict[str, DownloadMeter] = {}
         self.model_manager: ModelManagerDialog | None = None
         self._last_deleted: GalleryItem | None = None
         self.setWindowTitle("Logo Studio")
@@ -530,20 +531,25 @@ class MainWindow(QMainWindow):
         # signal in the emitting (worker) thread, where widgets must not be touched.
         worker = self.worker
         worker.deviceReady.connect(self._device_ready)
-        worker.modelChecked.connect(self._model_checked)
         worker.modelLoading.connect(self._model_loading)
-        worker.downloadProgress.connect(self._download_progress)
         worker.modelReady.connect(self._model_ready)
         worker.modelFailed.connect(self._model_failed)
         worker.fewStepModel.connect(self._few_step_model)
         files = self.files_host.worker
         files.modelsListed.connect(self._models_listed)
-        files.downloadStarted.connect(self._file_download_started)
-        files.downloadProgress.connect(self._file_download_progress)
-        files.downloadFinished.connect(self._file_download_finished)
-        files.downloadFailed.connect(self._file_download_failed)
-        files.downloadCancelled.connect(self._file_download_cancelled)
+        files.modelChecked.connect(self._model_checked)
+        files.modelDeleted.connect(self._model_deleted)
+        files.deleteFailed.connect(self._file_download_failed)
+        downloads = self.files_host.downloader
+        downloads.downloadStarted.connect(self._file_download_started)
+        downloads.downloadProgress.connect(self._file_download_progress)
+        downloads.downloadFinished.connect(self._file_download_finished)
+        downloads.downloadFailed.connect(self._file_download_failed)
+        downloads.downloadCancelled.connect(self._file_download_cancelled)
         self.files_host.thread.started.connect(self.files_host.worker.listModels)
+        self.gate.jobReady.connect(self._job_ready)
+        self.gate.jobWaiting.connect(self._job_waiting)
+        self.gate.jobDropped.connect(self._job_dropped)
         worker.jobStarted.connect(self._job_started)
         worker.jobProgress.connect(self._job_progress)
         worker.jobWarning.connect(self._job_warning)
@@ -554,8 +560,23 @@ class MainWindow(QMainWindow):
 
     # -- parameters --------------------------------------------------------------------------
 
+    def _model_index(self, ref: str) -> int:
+        """The model box's row for ``ref``, however it was written (relative or absolute), or -1."""
+        ref = normalize_ref(ref)
+        rows = range(self.model_combo.count())
+        return next((i for i in rows if normalize_ref(self.model_combo.itemText(i)) == ref), -1)
+
+    def select_model(self, ref: str) -> None:
+        """Show ``ref`` in the model box, reusing its row if it is there already, in stored form."""
+        index = self._model_index(ref)
+        if index < 0:
+            self.model_combo.insertItem(0, normalize_ref(ref))
+            index = 0
+        self.model_combo.setCurrentIndex(index)
+
     def current_model(self) -> str:
-        return self.model_combo.currentText().strip() or DEFAULT_MODEL
+        """The model in the model box, as stored: a path made absolute, a hub id as typed."""
+        return normalize_ref(self.model_combo.currentText()) or DEFAULT_MODEL
 
     def params_from_widgets(self, mode: str = TXT2IMG) -> GenerationParams:
         """The request described by the controls; raises InvalidParameters naming the field."""
@@ -588,7 +609,7 @@ class MainWindow(QMainWindow):
         self.negative_edit.setPlainText(params.negative_prompt)
         self.palette_widget.set_palette(params.colors, params.background)
         if params.model:
-            self.model_combo.setCurrentText(params.model)
+            self.select_model(params.model)
         self.scheduler_combo.setCurrentText(params.scheduler)
         self.steps_spin.setValue(params.steps)
         self.guidance_spin.setValue(params.guidance)
@@ -643,20 +664,13 @@ class MainWindow(QMainWindow):
             if widget is not None:
                 widget.setFocus()
             return
-        inpaint_model = self.inpaint_model()
-        if not self._consent_to_download(params.model, inpaint_model):
-            return
         self.seed_spin.setValue(params.seed)
         image = mask = None
         parent_id = None
         if mode == INPAINT:
             image, mask, parent_id = self.canvas.image(), self.canvas.mask(), self.canvas.source_item_id
         self._remember_model(params.model)
-        self.host.submit(Job(params, image=image, mask=mask, parent_id=parent_id, inpaint_model=inpaint_model))
-        self._set_running(True)
-        queued = len(self.host.pending) - 1
-        if queued:
-            self.statusBar().showMessage(f"{queued} job(s) waiting.", 4000)
+        self.gate.submit(Job(params, image=image, mask=mask, parent_id=parent_id, inpaint_model=self.inpaint_model()))
 
     def vary_selected(self) -> None:
         self._with_selected(lambda item: self._submit_from(item, "variation"))
@@ -683,33 +697,31 @@ class MainWindow(QMainWindow):
         except OSError as error:
             self.show_error(f"Could not open {item.path.name}: {error}")
             return
-        inpaint_model = self.inpaint_model()
-        if not self._consent_to_download(params.model, inpaint_model):
-            return
-        self.host.submit(Job(params, image=image, parent_id=item.id, inpaint_model=inpaint_model))
-        self._set_running(True)
+        self.gate.submit(Job(params, image=image, parent_id=item.id, inpaint_model=self.inpaint_model()))
 
     def cancel(self) -> None:
+        self.gate.cancel_all()
         if self.host.pending:
             self.host.cancel_all()
             self.progress_bar.setFormat("Cancelling…")
 
-    def _consent_to_download(self, *models: str) -> bool:
-        """True if every one of ``models`` is on disk, or the user agreed to download it and there
-        is room. A download agreed to is remembered until it finishes, so it survives a restart."""
-        from desktop.engine.catalog import download_plan
+    @Slot(object)
+    def _job_ready(self, job: Job) -> None:
+        """The job's models are on this computer: hand it to the worker."""
+        self.host.submit(job)
+        self._set_running(True)
+        queued = len(self.host.pending) - 1
+        if queued:
+            self.statusBar().showMessage(f"{queued} job(s) waiting.", 4000)
 
-        for model in models:
-            if not model or not is_hub_id(model) or self._is_on_disk(model):
-                continue
-            plan = download_plan(model)
-            if plan.space_problem():
-                self.show_error(plan.space_problem())
-                return False
-            if not self.ask("Download the model?", plan.question()):
-                return False
-            self._try(lambda model=model: self.library.download_started(model))
-        return True
+    @Slot(object, str)
+    def _job_waiting(self, job: Job, text: str) -> None:
+        self._set_running(True)
+        self.progress_bar.setFormat(text)
+
+    @Slot(object, str)
+    def _job_dropped(self, job: Job, why: str) -> None:
+        self._job_ended(status="Not started.", error=why)
 
     def _try(self, action) -> bool:
         """Run a model-list change; show its error instead of raising (e.g. a read-only settings folder)."""
@@ -719,13 +731,6 @@ class MainWindow(QMainWindow):
             self.show_error(error.message)
             return False
         return True
-
-    def _is_on_disk(self, model: str) -> bool:
-        if model not in self.model_available:  # not checked by the worker yet: a quick look now
-            from desktop.engine.models import is_available_locally
-
-            self.model_available[model] = is_available_locally(model)
-        return self.model_available[model]
 
     def inpaint_model(self) -> str:
         """The dedicated inpainting model chosen in the model manager, or '' for the current model."""
@@ -910,9 +915,10 @@ class MainWindow(QMainWindow):
         for entry in entries:
             if entry.state != READY:
                 continue
-            if self.model_combo.findText(entry.ref) < 0:
+            index = self._model_index(entry.ref)
+            if index < 0:
                 self.model_combo.addItem(entry.ref)
-            index = self.model_combo.findText(entry.ref)
+                index = self.model_combo.count() - 1
             kind = {TXT2IMG: "text-to-image", INPAINT: "inpainting"}.get(entry.kind, "model")
             self.model_combo.setItemData(
                 index, f"{entry.name}: {kind}, {human_size(entry.size_bytes or 0)}", Qt.ItemDataRole.ToolTipRole
@@ -956,7 +962,7 @@ class MainWindow(QMainWindow):
         self._preload_model = model
         for ref in filter(None, (model, self.inpaint_model())):
             if not self.model_available.get(ref):
-                self.host.checkModel.emit(ref)
+                self.gate.check(ref)
         self._preload_if_ready()
 
     def _preload_if_ready(self) -> None:
@@ -970,7 +976,6 @@ class MainWindow(QMainWindow):
 
     @Slot(str, bool)
     def _model_checked(self, model: str, available: bool) -> None:
-        self.model_available[model] = available
         self._preload_if_ready()
         if model != self.current_model():
             return
@@ -981,40 +986,34 @@ class MainWindow(QMainWindow):
         ready = [e for e in self.model_entries if e.state == READY]
         downloaded = ", ".join(f"{e.name} ({human_size(e.size_bytes or 0)})" for e in ready)
         already = f" Already on this computer, pick one in the model box: {downloaded}." if downloaded else ""
-        self.show_info(
-            f"{model} is not on this computer yet. Press Generate to download it from Hugging Face (you will be "
-            f"asked first), open Models… to download or add another model, or choose a diffusers model folder or "
-            f".safetensors file with Browse….{already}"
-        )
+        if is_hub_id(model):
+            first = (
+                f"{model} is not on this computer yet. Press Generate to download it from Hugging Face (you will be "
+                "asked first), open Models… to download or add another model, or choose a diffusers model folder "
+                "or .safetensors file with Browse…."
+            )
+        else:
+            first = (
+                f"There is no model at {model}. Check the path, or choose a diffusers model folder or .safetensors "
+                "file with Browse…, or open Models…."
+            )
+        self.show_info(first + already)
         self.info_banner.setProperty("noModel", True)
 
     def _model_text_changed(self, text: str) -> None:
-        model = text.strip() or DEFAULT_MODEL
-        self.model_label.setText(f"Model: {Path(model).name if ('/' in model and Path(model).exists()) else model}")
+        model = normalize_ref(text) or DEFAULT_MODEL
+        self.model_label.setText(f"Model: {model if is_hub_id(model) else Path(model).name}")
         if model not in self.model_available:
-            self.host.checkModel.emit(model)
+            self.gate.check(model)
 
     @Slot(str)
     def _model_loading(self, model: str) -> None:
-        self._load_meter = DownloadMeter()
         self.progress_bar.setRange(0, 0)
         self.progress_bar.setFormat(f"Loading {Path(model).name or model}…")
-
-    @Slot(object, object)
-    def _download_progress(self, done: int, total: int) -> None:
-        # The bar counts kilobytes: QProgressBar takes 32-bit integers and models are gigabytes.
-        self.progress_bar.setRange(0, max(total // 1024, 1))
-        self.progress_bar.setValue(done // 1024)
-        self.progress_bar.setFormat(f"Downloading model: {self._load_meter.text(done, total)}")
 
     @Slot(str)
     def _model_ready(self, model: str) -> None:
         self.model_available[model] = True
-        unfinished = self.library.unfinished_downloads()
-        for ref in (model, self.inpaint_model()):
-            if ref in unfinished:
-                self._try(lambda ref=ref: self.library.download_finished(ref))
-                self.files_host.requestList.emit()
         if self.info_banner.property("noModel"):
             self.info_banner.hide()
         self.progress_bar.setRange(0, 1)
@@ -1061,7 +1060,7 @@ class MainWindow(QMainWindow):
     def _job_ended(self, status: str = "", error: str = "") -> None:
         if error:
             self.show_error(error)
-        running = bool(self.host.pending)
+        running = bool(self.host.pending or self.gate.waiting)
         self._set_running(running)
         if not running:
             self.progress_bar.setRange(0, 1)
@@ -1102,9 +1101,7 @@ class MainWindow(QMainWindow):
         except LogoStudioError as error:
             self.show_error(error.message)
             return
-        if self.model_combo.findText(ref) < 0:
-            self.model_combo.insertItem(0, ref)
-        self.model_combo.setCurrentText(ref)
+        self.select_model(ref)
         self._try(lambda: self.library.set_default(TXT2IMG, ref))
         self.files_host.requestList.emit()
         self._preload(ref)
@@ -1115,8 +1112,7 @@ class MainWindow(QMainWindow):
 
     def _remember_model(self, model: str) -> None:
         """A model the user generated with becomes the default and joins the model list."""
-        if self.model_combo.findText(model) < 0:
-            self.model_combo.insertItem(0, model)
+        self.select_model(model)
         if self.library.default(TXT2IMG) != model:
             self._try(lambda: self.library.set_default(TXT2IMG, model))
         if not any(entry.ref == model for entry in self.model_entries):
@@ -1137,15 +1133,15 @@ class MainWindow(QMainWindow):
 
     def download_model(self, repo_id: str) -> bool:
         """Ask, check the disk, then download hub model ``repo_id`` in the background."""
-        from desktop.engine.catalog import download_plan
+        from desktop.engine.catalog import confirm_download
 
-        plan = download_plan(repo_id)
-        if plan.space_problem():
-            self.show_error(plan.space_problem())
+        try:
+            if not confirm_download(repo_id, lambda plan: self.ask("Download the model?", plan.question())):
+                return False
+        except LogoStudioError as error:
+            self.show_error(error.message)
             if self.model_manager is not None:
-                self.model_manager.show_error(plan.space_problem())
-            return False
-        if not self.ask("Download the model?", plan.question()):
+                self.model_manager.show_error(error.message)
             return False
         self.files_host.download(repo_id)
         return True
@@ -1185,6 +1181,11 @@ class MainWindow(QMainWindow):
     def _file_download_progress(self, repo_id: str, done: int, total: int) -> None:
         text = self._file_meters.setdefault(repo_id, DownloadMeter()).text(done, total)
         self.download_label.setText(f"Downloading {repo_id}: {text}")
+        if any(repo_id in job.models() for job in self.gate.waiting):  # Generate is waiting for it
+            # The bar counts kilobytes: QProgressBar takes 32-bit integers and models are gigabytes.
+            self.progress_bar.setRange(0, max(total // 1024, 1))
+            self.progress_bar.setValue(done // 1024)
+            self.progress_bar.setFormat(f"Downloading {repo_id}: {text}")
         if self.model_manager is not None:
             self.model_manager.show_progress(repo_id, done, total, text)
 
@@ -1196,6 +1197,12 @@ class MainWindow(QMainWindow):
             if self.info_banner.property("noModel"):
                 self.info_banner.hide()
             self._preload(self.current_model())
+
+    @Slot(str, object)
+    def _model_deleted(self, repo_id: str, freed: int) -> None:
+        self.statusBar().showMessage(f"Deleted {repo_id}: {human_size(freed)} freed.", 8000)
+        if self.model_manager is not None:
+            self.model_manager.model_deleted(repo_id, freed)
 
     @Slot(str, str)
     def _file_download_failed(self, repo_id: str, message: str) -> None:
@@ -1225,8 +1232,8 @@ class MainWindow(QMainWindow):
             self.model_combo.addItem(entry)
         with contextlib.suppress(InvalidParameters, ValueError):  # none saved, or unreadable: keep defaults
             self.apply_params(GenerationParams.from_dict(json.loads(settings.value("params/last", "") or "null")))
-        self.model_combo.setCurrentText(model or default)
-        if model and model != default:  # chosen on the command line: it joins the list as the model in use
+        self.select_model(model or default)
+        if model and normalize_ref(model) != default:  # chosen on the command line: joins the list, in use
             with contextlib.suppress(LogoStudioError):
                 self.library.set_default(TXT2IMG, self.library.add(model))
         self._model_text_changed(self.model_combo.currentText())
@@ -1264,7 +1271,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         if self.model_manager is not None:
             self.model_manager.close()
-        shutdown_all([self.host, self.files_host])
+        shutdown_all([self.host, *self.files_host.hosts])
         super().closeEvent(event)
 
 

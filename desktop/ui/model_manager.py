@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -36,6 +37,8 @@ from desktop.engine.models import HUB
 from desktop.errors import LogoStudioError
 
 COLUMNS = ("Model", "Kind", "Size", "Status", "Used for")
+DELETE_FILES = "delete"
+KEEP_FILES = "keep"
 KIND_NAMES = {TXT2IMG: "Text-to-image", INPAINT: "Inpainting"}
 
 
@@ -53,8 +56,8 @@ class ModelManagerDialog(QDialog):
 
         intro = QLabel(
             "Models on this computer, models you added and the recommended ones. Downloads go into the shared "
-            "Hugging Face cache and resume where they stopped. Removing a model only takes it off this list; "
-            "its files stay on disk."
+            "Hugging Face cache; a stopped download keeps the files that finished. Removing a downloaded model "
+            "offers to delete its files too; your own folders and files are never deleted."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -252,8 +255,15 @@ class ModelManagerDialog(QDialog):
             self.progress_bar.setFormat("Cancelling…")
 
     def remove(self) -> None:
+        """Take the selected model off the list; for a downloaded hub model, offer to delete its
+        files from the Hugging Face cache too (with their size). A user's own folder or file is
+        never deleted."""
         entry = self.selected()
         if entry is None:
+            return
+        has_files = entry.source == HUB and entry.state in (READY, DOWNLOAD_PAUSED)
+        choice = self.ask_remove(entry) if has_files else KEEP_FILES
+        if not choice:
             return
         self.window_.files_host.cancel(entry.ref)
         if self.window_._try(lambda: self.window_.library.remove(entry.ref)):
@@ -261,8 +271,32 @@ class ModelManagerDialog(QDialog):
             index = combo.findText(entry.ref)
             if index >= 0 and combo.currentIndex() != index:
                 combo.removeItem(index)
-            self.show_info(f"{entry.name} is off the list; its files are still on disk.")
+            if choice == DELETE_FILES:
+                self.window_.files_host.deleteModel.emit(entry.ref)
+                self.show_info(f"{entry.name} is off the list; deleting its files…")
+            else:
+                self.show_info(f"{entry.name} is off the list; its files are still on disk.")
         self._refresh()
+
+    def ask_remove(self, entry: ModelEntry) -> str:
+        """DELETE_FILES, KEEP_FILES or '' (cancel) for removing a downloaded model (tests replace this)."""
+        size = human_size(entry.size_bytes or entry.downloaded_bytes or 0)
+        box = QMessageBox(self)
+        box.setWindowTitle("Remove the model?")
+        box.setText(f"Remove {entry.name} from the list?")
+        box.setInformativeText(
+            f"Its files take {size} in the shared Hugging Face cache. Other apps that use the cache may use them "
+            "too. Delete them to free the space, or keep them."
+        )
+        delete = box.addButton(f"Delete files ({size})", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep files", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.exec()
+        return {id(delete): DELETE_FILES, id(keep): KEEP_FILES}.get(id(box.clickedButton()), "")
+
+    def model_deleted(self, repo_id: str, freed: int) -> None:
+        self.show_info(f"Deleted the files of {repo_id}: {human_size(freed)} freed.")
 
     def _refresh(self, select: str | None = None) -> None:
         """Show the change at once from the list held, then ask the worker for sizes and states."""

@@ -2,41 +2,28 @@
 
 Jobs arrive through queued signals, so the thread's event loop is the FIFO job queue. Cancel is a
 ``threading.Event`` on each job, set directly from the GUI thread; the engine checks it every
-step. Every job ends with exactly one of jobFinished, jobFailed or jobCancelled.
+step. Every job ends with exactly one of jobFinished, jobFailed or jobCancelled. Running a job is
+``desktop.jobs.run_job``, shared with the CLI; this worker only turns it into signals. It never
+downloads: models reach the cache through the model files worker.
 """
 
 from __future__ import annotations
 
-import itertools
 import sys
-import threading
 import time
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 from PIL import Image
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from desktop.errors import GenerationCancelled, LogoStudioError, OutOfMemory
+from desktop.errors import GenerationCancelled, LogoStudioError
 from desktop.gallery import GalleryStore
-from desktop.params import GenerationParams
+from desktop.jobs import Job, run_job
 from desktop.workers.thread_host import ThreadHost
 
-_job_ids = itertools.count(1)
+__all__ = ["GenerationWorker", "Job", "StepUpdate", "WorkerHost"]
 PREVIEW_INTERVAL = 0.1  # seconds: more previews than a window can show only cost GPU syncs
-
-
-@dataclass
-class Job:
-    """One request: parameters with the seed already chosen, and the canvas for inpainting."""
-
-    params: GenerationParams
-    image: Image.Image | None = None
-    mask: Image.Image | None = None
-    parent_id: str | None = None
-    inpaint_model: str = ""  # a dedicated inpainting model, loaded alongside params.model
-    id: int = field(default_factory=lambda: next(_job_ids))
-    cancel: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass(frozen=True)
@@ -53,11 +40,9 @@ class StepUpdate:
 class GenerationWorker(QObject):
     deviceReady = Signal(str)
     modelLoading = Signal(str)
-    downloadProgress = Signal(object, object)  # bytes done, bytes total: models pass 2 GiB
     modelReady = Signal(str)
     fewStepModel = Signal(str, str, int, float)  # why, sampler, steps, guidance
     modelFailed = Signal(str, str)
-    modelChecked = Signal(str, bool)
     jobStarted = Signal(int)
     jobProgress = Signal(int, object)
     jobWarning = Signal(int, str)
@@ -110,13 +95,6 @@ class GenerationWorker(QObject):
         except LogoStudioError as error:
             self.deviceReady.emit(f"Device error: {error.message}")
 
-    @Slot(str)
-    def checkModel(self, model: str) -> None:
-        """Report whether ``model`` is on this computer (no download, no loading)."""
-        from desktop.engine.models import is_available_locally
-
-        self.modelChecked.emit(model, is_available_locally(model))
-
     @Slot(str, str)
     def loadModel(self, model: str, inpaint_model: str = "") -> None:
         """Load ``model`` (and a dedicated inpainting model) now, e.g. when the user picks it,
@@ -129,45 +107,16 @@ class GenerationWorker(QObject):
             traceback.print_exc(file=sys.stderr)
             self.modelFailed.emit(model, f"Unexpected error while loading {model}: {error}")
 
-    def _load(self, model: str, inpaint_model: str = "", cancel: threading.Event | None = None) -> None:
+    def _load(self, model: str, inpaint_model: str = "") -> None:
         engine = self._ensure_engine()
         if engine.loaded and engine.model == model and engine.inpaint_model == inpaint_model:
             return
         self.modelLoading.emit(model)
-
-        def on_download(done: int, total: int) -> None:
-            if cancel is not None and cancel.is_set():
-                # The partial file stays in the Hugging Face cache; the next download resumes it.
-                raise GenerationCancelled("The download was cancelled; it resumes where it stopped next time.")
-            self.downloadProgress.emit(done, total)
-
-        engine.load(model, inpaint_model=inpaint_model, on_download=on_download)
+        engine.load(model, inpaint_model=inpaint_model)
         self.modelReady.emit(model)
         profile = engine.few_step
         if profile is not None:
             self.fewStepModel.emit(profile.reason(), profile.scheduler, profile.steps, profile.guidance)
-
-    def _generate_and_save(self, job: Job, on_progress) -> None:
-        """Run the job, saving each image as it comes. On out-of-memory, turn the memory savers on
-        and retry the images not yet made, once."""
-        params, saved = job.params, 0
-        for attempt in range(2):
-            try:
-                results = self.engine.generate(
-                    params, image=job.image, mask=job.mask, on_progress=on_progress, cancel=job.cancel
-                )
-                for result in results:
-                    item = self.store.add(result.image, result.params, parent_id=job.parent_id)
-                    saved += 1
-                    self.imageSaved.emit(job.id, item, result.image)
-                return
-            except OutOfMemory:
-                if attempt or not self.engine.enable_memory_savers():
-                    raise
-                self.jobWarning.emit(
-                    job.id, "Ran out of memory, so the memory savers are now on (slower, but smaller); trying again."
-                )
-                params = replace(job.params, seed=job.params.seed + saved, batch_count=job.params.batch_count - saved)
 
     @Slot(object)
     def runJob(self, job: Job) -> None:
@@ -176,12 +125,7 @@ class GenerationWorker(QObject):
             return
         self.jobStarted.emit(job.id)
         try:
-            self._load(job.params.model, job.inpaint_model, job.cancel)
-            job.params, note = self.engine.adapt(job.params)
-            if note:
-                self.jobWarning.emit(job.id, note)
-            for warning in self.engine.prompt_warnings(job.params):
-                self.jobWarning.emit(job.id, warning)
+            self._load(job.params.model, job.inpaint_model)
             last_preview = [0.0]
 
             def on_progress(progress) -> None:
@@ -194,7 +138,14 @@ class GenerationWorker(QObject):
                 update = StepUpdate(progress.image_index, progress.image_count, progress.step, progress.total, preview)
                 self.jobProgress.emit(job.id, update)
 
-            self._generate_and_save(job, on_progress)
+            run_job(
+                self.engine,
+                self.store,
+                job,
+                on_progress=on_progress,
+                on_warning=lambda text: self.jobWarning.emit(job.id, text),
+                on_saved=lambda item, image: self.imageSaved.emit(job.id, item, image),
+            )
         except GenerationCancelled:
             self.jobCancelled.emit(job.id)
         except LogoStudioError as error:
@@ -211,7 +162,6 @@ class WorkerHost(ThreadHost):
 
     submitJob = Signal(object)
     submitModel = Signal(str, str)  # model, dedicated inpainting model ('' for none)
-    checkModel = Signal(str)
     setDevice = Signal(str)
 
     def __init__(self, store: GalleryStore, device_preference: str = "auto") -> None:
@@ -219,7 +169,6 @@ class WorkerHost(ThreadHost):
         self.thread.started.connect(self.worker.initialize)
         self.submitJob.connect(self.worker.runJob)
         self.submitModel.connect(self.worker.loadModel)
-        self.checkModel.connect(self.worker.checkModel)
         self.setDevice.connect(self.worker.setDevice)
         self.pending: dict[int, Job] = {}
         # Bound slots, not lambdas: a lambda would run in the worker thread (see MainWindow).

@@ -1,10 +1,12 @@
-"""The worker that lists models and downloads them, on its own thread, so that a multi-gigabyte
-download never holds up generation and a slow disk scan never freezes the window.
+"""The workers for model files: one thread lists models and answers "is this model on this
+computer?", another downloads, so that a multi-gigabyte download never holds up generation, a
+check never waits behind a download or a generation, and a slow disk scan never freezes the window.
 
-Downloads run one at a time in the order asked. Each has a ``threading.Event`` that the GUI
-thread sets to cancel it; the partial file stays in the Hugging Face cache and the next download
-of the same model resumes it. Every download ends with exactly one of downloadFinished,
-downloadFailed or downloadCancelled.
+Downloads run one at a time in the order asked, through ``desktop.engine.downloads`` (the CLI
+uses the same function). Each has a ``threading.Event`` that the GUI thread sets to cancel it;
+the files that finished stay in the Hugging Face cache and the next download of the same model
+fetches only the rest. Every download ends with exactly one of downloadFinished, downloadFailed
+or downloadCancelled.
 """
 
 from __future__ import annotations
@@ -16,12 +18,51 @@ import traceback
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.engine.library import ModelLibrary
-from desktop.errors import GenerationCancelled, LogoStudioError
+from desktop.errors import DownloadCancelled, LogoStudioError
 from desktop.workers.thread_host import ThreadHost
 
 
 class ModelFilesWorker(QObject):
+    """Lists the models and checks whether one is on this computer (file-system work only)."""
+
     modelsListed = Signal(list)  # engine.library.ModelEntry items
+    modelChecked = Signal(str, bool)  # model reference, on this computer
+    modelDeleted = Signal(str, object)  # repo id, bytes freed
+    deleteFailed = Signal(str, str)
+
+    def __init__(self, library: ModelLibrary) -> None:
+        super().__init__()
+        self.library = library
+
+    @Slot()
+    def listModels(self) -> None:
+        self.modelsListed.emit(self.library.entries())
+
+    @Slot(str)
+    def checkModel(self, model: str) -> None:
+        """Report whether ``model`` is on this computer (no download, no loading)."""
+        from desktop.engine.models import is_available_locally
+
+        self.modelChecked.emit(model, is_available_locally(model))
+
+    @Slot(str)
+    def deleteModel(self, repo_id: str) -> None:
+        """Delete hub model ``repo_id``'s files from the Hugging Face cache."""
+        from desktop.engine.downloads import delete_cached_model
+
+        try:
+            freed = delete_cached_model(repo_id)
+        except LogoStudioError as error:
+            self.deleteFailed.emit(repo_id, error.message)
+        else:
+            self.modelDeleted.emit(repo_id, freed)
+            self.modelChecked.emit(repo_id, False)
+        self.listModels()
+
+
+class DownloadWorker(QObject):
+    """Downloads hub models into the Hugging Face cache, one at a time."""
+
     downloadStarted = Signal(str)
     downloadProgress = Signal(str, object, object)  # repo id, bytes done, bytes total (may pass 2 GiB)
     downloadFinished = Signal(str)
@@ -38,31 +79,23 @@ class ModelFilesWorker(QObject):
         with self._lock:
             return self.cancels.setdefault(repo_id, threading.Event())
 
-    @Slot()
-    def listModels(self) -> None:
-        self.modelsListed.emit(self.library.entries())
-
     @Slot(str)
     def download(self, repo_id: str) -> None:
-        from desktop.engine.models import download_hub_model
+        from desktop.engine.downloads import download_hub_model
 
         cancel = self.cancel_event(repo_id)
         try:
             if cancel.is_set():
-                raise GenerationCancelled("Cancelled before it started.")
+                raise DownloadCancelled("Cancelled before it started.")
             self.library.download_started(repo_id)
             self.downloadStarted.emit(repo_id)
-
-            def on_download(done: int, total: int) -> None:
-                if cancel.is_set():
-                    raise GenerationCancelled("The download was cancelled; it resumes where it stopped next time.")
-                self.downloadProgress.emit(repo_id, done, total)
-
-            download_hub_model(repo_id, on_download)
+            download_hub_model(repo_id, lambda done, total: self.downloadProgress.emit(repo_id, done, total), cancel)
             self.library.download_finished(repo_id)
-        except GenerationCancelled:
+        except DownloadCancelled:
+            self.library.download_stopped(repo_id)
             self.downloadCancelled.emit(repo_id)
         except LogoStudioError as error:
+            self.library.download_stopped(repo_id)
             self.downloadFailed.emit(repo_id, error.message)
         except Exception as error:  # noqa: BLE001 - the window shows a message, the log keeps the trace
             traceback.print_exc(file=sys.stderr)
@@ -72,37 +105,52 @@ class ModelFilesWorker(QObject):
         finally:
             with self._lock:
                 self.cancels.pop(repo_id, None)
-        self.listModels()
 
 
 class ModelFilesHost(ThreadHost):
-    """Owns the model files worker's thread: list requests and downloads are queued onto it."""
+    """Owns the files worker's thread (lists, checks) and the download thread."""
 
     requestList = Signal()
     requestDownload = Signal(str)
+    checkModel = Signal(str)
+    deleteModel = Signal(str)
 
     def __init__(self, library: ModelLibrary) -> None:
         super().__init__(ModelFilesWorker(library), "model-files-worker")
         self.library = library
+        self.downloads = ThreadHost(DownloadWorker(library), "download-worker")
+        self.downloader: DownloadWorker = self.downloads.worker
         self.requestList.connect(self.worker.listModels)
-        self.requestDownload.connect(self.worker.download)
+        self.checkModel.connect(self.worker.checkModel)
+        self.deleteModel.connect(self.worker.deleteModel)
+        self.requestDownload.connect(self.downloader.download)
         self.downloading: set[str] = set()  # asked for and not ended yet (GUI thread only)
-        self.worker.downloadFinished.connect(self._ended)
-        self.worker.downloadCancelled.connect(self._ended)
-        self.worker.downloadFailed.connect(self._failed)
+        self.downloader.downloadFinished.connect(self._ended)
+        self.downloader.downloadCancelled.connect(self._ended)
+        self.downloader.downloadFailed.connect(self._failed)
+
+    @property
+    def hosts(self) -> list[ThreadHost]:
+        """Both threads, for shutting them down together."""
+        return [self, self.downloads]
+
+    @Slot()
+    def start(self) -> None:
+        super().start()
+        self.downloads.start()
 
     def download(self, repo_id: str) -> None:
         """Queue a download of hub model ``repo_id`` (nothing happens if it is already queued)."""
         if repo_id in self.downloading:
             return
         self.downloading.add(repo_id)
-        self.worker.cancel_event(repo_id).clear()
+        self.downloader.cancel_event(repo_id).clear()
         self.requestDownload.emit(repo_id)
 
     def cancel(self, repo_id: str) -> None:
         """Stop the download of ``repo_id`` within one chunk (thread-safe flag)."""
         if repo_id in self.downloading:
-            self.worker.cancel_event(repo_id).set()
+            self.downloader.cancel_event(repo_id).set()
 
     def cancel_all(self) -> None:
         for repo_id in list(self.downloading):
@@ -111,7 +159,8 @@ class ModelFilesHost(ThreadHost):
     @Slot(str)
     def _ended(self, repo_id: str) -> None:
         self.downloading.discard(repo_id)
+        self.requestList.emit()
 
     @Slot(str, str)
     def _failed(self, repo_id: str, _message: str) -> None:
-        self.downloading.discard(repo_id)
+        self._ended(repo_id)

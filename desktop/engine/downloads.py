@@ -1,0 +1,229 @@
+"""Downloading hub models into the shared Hugging Face cache, and removing them again.
+
+Everything goes through huggingface_hub's public API: ``snapshot_download`` fetches the files
+(hf-xet where the repo has it, several files at once, the token sent only to Hugging Face hosts,
+blobs shared with every other tool that uses the cache), reports bytes through a ``tqdm_class``,
+and resumes a cut connection within the same run. A download that is cancelled or killed keeps the
+files it finished; the file in flight starts over next time. ``scan_cache_dir`` removes models.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from desktop.engine.catalog import missing_pipeline_files
+from desktop.engine.models import ALLOW_PATTERNS, IGNORE_PATTERNS, cached_hub_folder
+from desktop.errors import DownloadCancelled, DownloadFailed, ModelNotAvailable
+
+DownloadCallback = Callable[[int, int], None]
+"""Called with (bytes done, bytes total) while a hub model downloads."""
+
+# A partial file this long untouched belongs to no running download (a live one writes every
+# chunk): it was left by a download that was killed, and nothing else will ever clean it.
+ABANDONED_AFTER_S = 60.0
+PARTIAL_SUFFIXES = (".incomplete", ".partial")  # huggingface_hub's, and Logo Studio 0.x's own
+
+
+def download_hub_model(
+    repo_id: str, on_download: DownloadCallback | None = None, cancel: threading.Event | None = None
+) -> Path:
+    """The local folder of hub model ``repo_id``, downloading what is missing into the HF cache.
+
+    Reports (bytes done, bytes total) through ``on_download``: the total is what is missing when
+    the download starts. Setting ``cancel`` stops it within one chunk with DownloadCancelled.
+    Files that finished stay in the cache, so the next download fetches only the rest. Other
+    failures become ModelNotAvailable in plain words (see ``download_error``).
+    """
+    folder = cached_hub_folder(repo_id)
+    if folder is not None:
+        return folder
+    from huggingface_hub import constants, snapshot_download
+
+    if constants.HF_HUB_OFFLINE:
+        raise ModelNotAvailable(
+            f"The model {repo_id} is not downloaded yet and Hugging Face downloads are switched off "
+            "(offline mode). Go online and download it, or pick a local model folder or .safetensors file."
+        )
+    remove_abandoned_partial_files(repo_id)
+    cancel = cancel or threading.Event()
+    try:
+        plan = snapshot_download(repo_id, allow_patterns=ALLOW_PATTERNS, ignore_patterns=IGNORE_PATTERNS, dry_run=True)
+        if not plan:
+            raise _not_a_pipeline(repo_id, ["model_index.json"])
+        total = sum(item.file_size for item in plan if item.will_download)
+        folder = Path(
+            snapshot_download(
+                repo_id,
+                allow_patterns=ALLOW_PATTERNS,
+                ignore_patterns=IGNORE_PATTERNS,
+                tqdm_class=_byte_counter(total, on_download, cancel),
+            )
+        )
+    except (DownloadCancelled, ModelNotAvailable):
+        raise
+    except Exception as error:
+        raise download_error(repo_id, error) from error
+    missing = missing_pipeline_files(folder)
+    if missing:
+        raise _not_a_pipeline(repo_id, missing)
+    return folder
+
+
+def _not_a_pipeline(repo_id: str, missing: list[str]) -> ModelNotAvailable:
+    return ModelNotAvailable(
+        f"{repo_id} on Hugging Face is not a Stable Diffusion model that Logo Studio can use: it has no "
+        f"{', '.join(missing)}. Choose a model in diffusers format with .safetensors weights."
+    )
+
+
+def _byte_counter(total: int, on_download: DownloadCallback | None, cancel: threading.Event):
+    """A tqdm class for ``snapshot_download`` that reports the bytes written to disk and raises
+    DownloadCancelled from inside the download once ``cancel`` is set."""
+    from huggingface_hub.utils import tqdm
+
+    done = 0
+    lock = threading.Lock()  # several files download at once, each on its own thread
+
+    class ByteCounter(tqdm):
+        def __init__(self, *args, **kwargs):
+            # snapshot_download makes three bars: files fetched, bytes received and bytes
+            # written; only the last one ("huggingface_hub.snapshot_download") counts bytes once.
+            self._counts = kwargs.get("name") == "huggingface_hub.snapshot_download"
+            kwargs["disable"] = True
+            super().__init__(*args, **kwargs)
+
+        def update(self, n=1):
+            nonlocal done
+            if cancel.is_set():
+                raise DownloadCancelled("The download was stopped; the files that finished are kept.")
+            if self._counts and n:
+                with lock:
+                    done += int(n)
+                    reported = done
+                if on_download is not None:
+                    on_download(reported, total)
+            return super().update(n)
+
+    return ByteCounter
+
+
+def partial_files(repo_id: str, cache: Path | None = None) -> list[Path]:
+    """Unfinished downloads of ``repo_id`` lying in the HF cache's blob folder."""
+    blobs = _repo_folder(repo_id, cache) / "blobs"
+    try:
+        return sorted(p for p in blobs.iterdir() if p.name.endswith(PARTIAL_SUFFIXES))
+    except OSError:
+        return []
+
+
+def remove_abandoned_partial_files(repo_id: str, cache: Path | None = None) -> int:
+    """Delete partial files of ``repo_id`` that no running download is writing; returns the bytes freed."""
+    freed = 0
+    for path in partial_files(repo_id, cache):
+        try:
+            info = path.stat()
+            if time.time() - info.st_mtime >= ABANDONED_AFTER_S:
+                path.unlink()
+                freed += info.st_size
+        except OSError:  # gone already, or not ours to delete: leave it
+            continue
+    return freed
+
+
+def cached_size(repo_id: str, cache: Path | None = None) -> int:
+    """Bytes that deleting ``repo_id`` from the HF cache would free (all revisions, partial files too)."""
+    folder = _repo_folder(repo_id, cache)
+    try:
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    except OSError:
+        return 0
+
+
+def delete_cached_model(repo_id: str, cache: Path | None = None) -> int:
+    """Delete every revision of ``repo_id`` from the HF cache (through huggingface_hub's own cache
+    API) and its partial files; returns the bytes freed. Raises ModelNotAvailable when it fails."""
+    from huggingface_hub import constants, scan_cache_dir
+
+    freed = 0
+    try:
+        info = scan_cache_dir(cache or constants.HF_HUB_CACHE)
+        revisions = [
+            revision.commit_hash
+            for repo in info.repos
+            if repo.repo_id == repo_id and repo.repo_type == "model"
+            for revision in repo.revisions
+        ]
+        if revisions:
+            strategy = info.delete_revisions(*revisions)
+            freed = strategy.expected_freed_size
+            strategy.execute()
+    except Exception as error:  # the cache API raises its own errors for unreadable caches
+        raise ModelNotAvailable(f"Could not delete {repo_id} from the Hugging Face cache: {error}") from error
+    for path in partial_files(repo_id, cache):
+        try:
+            freed += path.stat().st_size
+            path.unlink()
+        except OSError:
+            continue
+    return freed
+
+
+def _repo_folder(repo_id: str, cache: Path | None) -> Path:
+    from huggingface_hub import constants
+
+    # The cache layout is part of huggingface_hub's documented contract ("models--owner--name").
+    return Path(cache or constants.HF_HUB_CACHE) / f"models--{repo_id.replace('/', '--')}"
+
+
+def download_error(repo_id: str, error: BaseException) -> ModelNotAvailable:
+    """The plain-words message for what went wrong while downloading ``repo_id``: no connection,
+    a server error, an unknown or gated model, a full disk or a folder without write permission.
+    ModelNotAvailable when the model cannot be had (unknown, gated), DownloadFailed otherwise."""
+    import errno
+
+    from huggingface_hub import constants
+    from huggingface_hub import errors as hub_errors
+
+    if isinstance(error, hub_errors.DryRunError) and error.__cause__ is not None:
+        return download_error(repo_id, error.__cause__)  # the hub's own answer, wrapped by the dry run
+    cache = constants.HF_HUB_CACHE
+    again = "Files that finished are kept; the next try fetches the rest."
+    if isinstance(error, hub_errors.GatedRepoError):
+        return ModelNotAvailable(
+            f"The model {repo_id} requires accepting its licence on huggingface.co and logging in "
+            "(hf auth login) before it can be downloaded."
+        )
+    if isinstance(error, hub_errors.RepositoryNotFoundError):
+        return ModelNotAvailable(f"There is no model called {repo_id} on Hugging Face. Check the spelling.")
+    if isinstance(error, hub_errors.HfHubHTTPError):
+        status = error.response.status_code if getattr(error, "response", None) is not None else "unknown"
+        return DownloadFailed(
+            f"Hugging Face answered with an error (HTTP {status}) while downloading {repo_id}; the site may be busy. "
+            f"Try again in a few minutes. {again}"
+        )
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return DownloadFailed(
+            f"The disk is full: {repo_id} could not be saved into {cache}. Free some space and try again. {again}"
+        )
+    if isinstance(error, OSError) and error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return DownloadFailed(
+            f"Logo Studio may not write into {cache} (permission denied), so {repo_id} could not be downloaded. "
+            "Fix the folder's permissions, or set HF_HOME to a folder you own."
+        )
+    if _is_connection_error(error):
+        return DownloadFailed(
+            f"Could not reach Hugging Face to download {repo_id}: the connection failed or was cut off. "
+            f"Check your internet connection. {again}"
+        )
+    return DownloadFailed(f"Could not download {repo_id}: {error}. {again}")
+
+
+def _is_connection_error(error: BaseException) -> bool:
+    import httpx2  # huggingface_hub's HTTP client (declared in pyproject.toml with the same bounds)
+    from huggingface_hub import errors as hub_errors
+
+    network = (ConnectionError, TimeoutError, httpx2.TransportError)
+    return isinstance(error, (*network, hub_errors.DryRunError, hub_errors.LocalEntryNotFoundError))

@@ -1,0 +1,86 @@
+"""Running one generation job: the one place that the window's worker and the CLI both call, so
+that a fix to how a job runs reaches both. Plain Python, no Qt.
+
+A job is fitted to the loaded model (few-step models get their sampler, steps and guidance),
+its long-prompt warnings are reported, and its images are made one at a time, each saved into the
+gallery as soon as it exists. When the device runs out of memory the memory savers are turned on
+and the images not yet made are tried once more. Setting ``job.cancel`` stops it within one step.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from PIL import Image
+
+from desktop.errors import OutOfMemory
+from desktop.gallery import GalleryItem, GalleryStore
+from desktop.params import GenerationParams
+
+_job_ids = itertools.count(1)
+
+WarningCallback = Callable[[str], None]
+SavedCallback = Callable[[GalleryItem, Image.Image], None]
+OUT_OF_MEMORY_RETRY = "Ran out of memory, so the memory savers are now on (slower, but smaller); trying again."
+
+
+@dataclass
+class Job:
+    """One request: parameters with the seed already chosen, and the canvas for inpainting."""
+
+    params: GenerationParams
+    image: Image.Image | None = None
+    mask: Image.Image | None = None
+    parent_id: str | None = None
+    inpaint_model: str = ""  # a dedicated inpainting model, loaded alongside params.model
+    id: int = field(default_factory=lambda: next(_job_ids))
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def models(self) -> list[str]:
+        """The models this job needs on this computer."""
+        return [ref for ref in (self.params.model, self.inpaint_model) if ref]
+
+
+def run_job(
+    engine,
+    store: GalleryStore,
+    job: Job,
+    *,
+    on_progress: Callable | None = None,
+    on_warning: WarningCallback | None = None,
+    on_saved: SavedCallback | None = None,
+) -> list[GalleryItem]:
+    """Make ``job``'s images with ``engine`` (its model already loaded) and save each into
+    ``store``; returns the saved items in order.
+
+    ``on_progress`` gets the engine's Progress for every step, ``on_warning`` one-line notices
+    (few-step adjustments, long prompts, memory savers), ``on_saved`` each item with its image as
+    soon as it is saved. ``job.params`` is replaced by the parameters actually used. Raises
+    GenerationCancelled, OutOfMemory (when the retry also runs out) and other LogoStudioErrors.
+    """
+    warn = on_warning or (lambda _text: None)
+    job.params, note = engine.adapt(job.params.with_resolved_seed())
+    if note:
+        warn(note)
+    for warning in engine.prompt_warnings(job.params):
+        warn(warning)
+    params, saved = job.params, []
+    for attempt in range(2):
+        try:
+            images = engine.generate(params, image=job.image, mask=job.mask, on_progress=on_progress, cancel=job.cancel)
+            for result in images:
+                item = store.add(result.image, result.params, parent_id=job.parent_id)
+                saved.append(item)
+                if on_saved is not None:
+                    on_saved(item, result.image)
+            return saved
+        except OutOfMemory:
+            if attempt or not engine.enable_memory_savers():
+                raise
+            warn(OUT_OF_MEMORY_RETRY)
+            done = len(saved)
+            params = replace(job.params, seed=job.params.seed + done, batch_count=job.params.batch_count - done)
+    return saved
