@@ -263,3 +263,26 @@ def test_variation_and_upscale_from_the_command_line(tiny_model, tmp_path, capsy
     assert main([*common, "--image", str(source), "--upscale"]) == 0
     with Image.open(capsys.readouterr().out.split()[0]) as image:
         assert image.size == (128, 128) and read_params(image).strength == 0.3
+
+
+def test_out_of_memory_on_the_command_line_turns_the_savers_on_and_retries(tiny_model, monkeypatch, capsys):
+    import torch
+    from diffusers import UNet2DConditionModel
+
+    original, failures = UNet2DConditionModel.forward, [1]
+
+    def forward(self, *args, **kwargs):
+        if failures[0]:
+            failures[0] -= 1
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 3.00 GiB")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(UNet2DConditionModel, "forward", forward)
+    assert main(generate(tiny_model, "--seed", "5", "--count", "2")) == 0
+    out, err = capsys.readouterr()
+    assert "memory savers are now on" in err
+    seeds = []
+    for line in out.split():
+        with Image.open(line) as image:
+            seeds.append(read_params(image).seed)
+    assert seeds == [5, 6]

@@ -337,3 +337,15 @@ def test_a_samplers_settings_do_not_leak_into_the_next_job(engine, tiny_model):
     next(engine.generate(txt2img(scheduler="Euler (trailing)")))  # timestep_spacing="trailing"
     after = next(engine.generate(txt2img(scheduler="DDIM"))).image
     assert np.array_equal(pixels(after), pixels(expected))
+
+
+def test_bad_input_fails_at_the_call_before_any_image_is_asked_for(engine):
+    with pytest.raises(InvalidParameters, match="Inpainting needs an image"):
+        engine.generate(inpaint(), image=None, mask=square_mask())  # no next(): the call itself refuses
+    with pytest.raises(InvalidParameters, match="mask is empty"):
+        engine.generate(inpaint(), image=Image.new("RGB", (SIZE, SIZE)), mask=Image.new("L", (SIZE, SIZE), 0))
+
+
+def test_nothing_loaded_is_refused_at_the_call():
+    with pytest.raises(ModelNotAvailable, match="No model is loaded"):
+        Engine(choose_device("cpu")).generate(txt2img())

@@ -74,3 +74,18 @@ def test_window_shows_why_and_sets_the_controls(qtbot, lcm_model, tmp_path):
     qtbot.waitUntil(lambda: not window.host.pending and not window.cancel_button.isEnabled(), timeout=60_000)
     [item] = window.store.items()
     assert (item.params.steps, item.params.scheduler) == (4, "LCM")
+
+
+def test_the_command_line_adapts_to_a_few_step_model_as_the_window_does(lcm_model, capsys):
+    from PIL import Image
+
+    from desktop.app import main
+    from desktop.metadata import read_params
+
+    args = ["generate", "--prompt", "fox", "--model", str(lcm_model), "--width", "64", "--height", "64"]
+    assert main([*args, "--device", "cpu", "--steps", "25", "--guidance", "7.5", "--seed", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "LCM model" in err
+    with Image.open(out.split()[0]) as image:
+        params = read_params(image)
+    assert (params.steps, params.guidance, params.scheduler) == (4, 1.0, "LCM")

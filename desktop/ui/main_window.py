@@ -912,6 +912,7 @@ class MainWindow(QMainWindow):
     def _models_listed(self, entries: list) -> None:
         """Offer every ready model in the model box (with kind and size) and in the no-model notice."""
         self.model_entries = entries
+        typed = self.model_combo.currentText()  # changing the current row's data resets the edit text
         for entry in entries:
             if entry.state != READY:
                 continue
@@ -924,8 +925,11 @@ class MainWindow(QMainWindow):
                 index, f"{entry.name}: {kind}, {human_size(entry.size_bytes or 0)}", Qt.ItemDataRole.ToolTipRole
             )
             self.model_available[entry.ref] = True
+        if self.model_combo.currentText() != typed:
+            self.model_combo.setEditText(typed)
         if self.info_banner.property("noModel"):
-            self._model_checked(self.current_model(), False)
+            current = self.current_model()
+            self._model_checked(current, self.model_available.get(current, False))
         if self.model_manager is not None:
             self.model_manager.show_entries(entries)
 
