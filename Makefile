@@ -31,7 +31,10 @@ tiny-model: $(STAMP)
 	$(BIN)/python tests/make_tiny_model.py build/tiny
 
 # The one-folder app in dist/ (see packaging/README.md), started once to check it: make package
+# With TORCH_INDEX (e.g. make package TORCH_INDEX=https://download.pytorch.org/whl/cpu) that torch
+# build is installed into .venv first, even when .venv exists, and the build fails if another one
+# would be bundled.
 PYINSTALLER ?= pyinstaller==6.22.3
 package: $(STAMP)
 	$(BIN)/python -m pip install --quiet "$(PYINSTALLER)"
-	$(BIN)/python packaging/build.py --check
+	$(BIN)/python packaging/build.py --check $(if $(TORCH_INDEX),--torch-index "$(TORCH_INDEX)" --torch "$(TORCH)")

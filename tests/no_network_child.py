@@ -8,7 +8,7 @@ machine (127.0.0.1, ::1, localhost, Unix sockets) raise, and each attempt is wri
 
     env = guarded_env(tmp_path / "guard", os.environ)
     subprocess.run([...], env=env)
-    assert network_attempts(tmp_path / "guard") == []
+    assert guarded_processes(tmp_path / "guard") and network_attempts(tmp_path / "guard") == []
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ def _refuse(what):
             log.write(what + "\\n")
     raise NetworkAccessError(f"test child process tried to reach the network: {what}")
 
+
+if _LOG:  # for guarded_processes(): the guard is in place in this process
+    with open(os.path.join(os.path.dirname(_LOG), "guarded-processes"), "a", encoding="utf-8") as started:
+        started.write(f"{os.getpid()}\\n")
 
 _connect = socket.socket.connect
 _connect_ex = socket.socket.connect_ex
@@ -92,3 +96,10 @@ def network_attempts(folder: Path) -> list[str]:
     """The network accesses that children started with ``guarded_env(folder)`` tried (and were refused)."""
     log = folder / "network-attempts.log"
     return log.read_text(encoding="utf-8").splitlines() if log.is_file() else []
+
+
+def guarded_processes(folder: Path) -> int:
+    """How many Python processes started with ``guarded_env(folder)`` had the guard in place (0
+    means the guard never ran: a child started with ``-I``/``-S``, or not a Python process)."""
+    log = folder / "guarded-processes"
+    return len(log.read_text(encoding="utf-8").split()) if log.is_file() else 0
