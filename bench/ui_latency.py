@@ -112,17 +112,17 @@ def measure(model: str, size: int, steps: int, count: int) -> dict[str, tuple[fl
     window = build_window(scratch / "gallery", model=model, device="cpu", config_dir=scratch / "config")
     window.show()
     startup = StallMeter()
-    load_seconds = startup.run_until(lambda: window.progress_bar.format() == "Model ready")
-    window.prompt_edit.setPlainText("a fox logo, flat vector")
-    window.width_spin.setValue(size)
-    window.height_spin.setValue(size)
-    window.steps_spin.setValue(steps)
-    window.batch_spin.setValue(count)
+    load_seconds = startup.run_until(lambda: window.run_panel.progress_bar.format() == "Model ready")
+    window.brief.prompt_edit.setPlainText("a fox logo, flat vector")
+    window.advanced.width_spin.setValue(size)
+    window.advanced.height_spin.setValue(size)
+    window.advanced.steps_spin.setValue(steps)
+    window.advanced.batch_spin.setValue(count)
     job = StallMeter()
-    window.generate()
-    job_seconds = job.run_until(lambda: not window.host.pending and not window.cancel_button.isEnabled())
-    if window.error_banner.isVisible():
-        raise SystemExit(f"generation failed: {window.error_banner.text()}")
+    window.actions.generate()
+    job_seconds = job.run_until(lambda: not window.host.pending and not window.run_panel.cancel_button.isEnabled())
+    if bool(window.notices.text("error")):
+        raise SystemExit(f"generation failed: {window.notices.text('error')}")
     window.close()
     return {"start-up + model preload": (startup.longest, load_seconds), "generation": (job.longest, job_seconds)}
 

@@ -210,7 +210,7 @@ def _generate(args: argparse.Namespace, params: GenerationParams, inpaint_model:
     job = Job(params, image=image, mask=mask, inpaint_model=inpaint_model)
     try:
         from desktop.engine import Engine, choose_device, device_preference
-        from desktop.files import atomic_save_png
+        from desktop.files import atomic_save_png, unused_path
         from desktop.gallery import GalleryStore
         from desktop.metadata import png_info
         from desktop.paths import data_dir
@@ -230,7 +230,7 @@ def _generate(args: argparse.Namespace, params: GenerationParams, inpaint_model:
             print(item.path, flush=True)
             if args.out is not None:
                 args.out.mkdir(parents=True, exist_ok=True)
-                copy = _free_name(args.out / item.path.name)
+                copy = unused_path(args.out / item.path.name)
                 atomic_save_png(image, copy, pnginfo=png_info(item.params))
                 print(copy, flush=True)
 
@@ -328,15 +328,6 @@ def _open_inputs(image_path: Path | None, mask_path: Path | None):
     image = open_image(image_path, "image").convert("RGB") if image_path is not None else None
     mask = open_image(mask_path, "mask").convert("L") if mask_path is not None else None
     return image, mask
-
-
-def _free_name(path: Path) -> Path:
-    """``path``, or ``name-2.png``, ``name-3.png``… so nothing is overwritten."""
-    candidate, number = path, 2
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
-        number += 1
-    return candidate
 
 
 def _status(text: str) -> None:

@@ -40,3 +40,12 @@ def os_error_message(action: str, folder: Path, error: OSError) -> str:
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"Could not {action}: no permission to write in {folder}."
     return f"Could not {action} in {folder}: {error.strerror or error}."
+
+
+def unused_path(path: Path) -> Path:
+    """``path``, or ``name-2.png``, ``name-3.png``… : the first that does not exist, so nothing is overwritten."""
+    candidate, number = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+        number += 1
+    return candidate

@@ -1,10 +1,11 @@
 """Regenerate docs/screenshot.png: the real window under Xvfb with generated images and a painted mask.
 
     make tiny-model
-    Xvfb :99 -screen 0 1440x900x24 &
+    Xvfb :99 -screen 0 1366x768x24 &
     DISPLAY=:99 .venv/bin/python docs/make_screenshot.py docs/screenshot.png
 
-The tiny model has random weights, so the images are noise; the window is the real one.
+A 1366×768 laptop screen, the window maximised. The tiny model has random weights, so the images
+are noise; the window is the real one.
 """
 
 import os
@@ -28,7 +29,7 @@ def main(output: str) -> None:
     from desktop.app import build_window
 
     window = build_window(scratch / "gallery", model=str(ROOT / "build" / "tiny" / "txt2img"), device="cpu")
-    window.show()
+    window.showMaximized()
 
     def pump(seconds: float) -> None:
         started = time.time()
@@ -37,19 +38,22 @@ def main(output: str) -> None:
             time.sleep(0.01)
 
     pump(1)
-    window.prompt_edit.setPlainText("fox logo")
-    window.negative_edit.setPlainText("text, gradient, photo")
-    window.palette_widget.set_palette(["#ff6600", "#1b2a4a"], "#ffffff")
-    window.width_spin.setValue(256)
-    window.height_spin.setValue(256)
-    window.steps_spin.setValue(8)
-    window.seed_lock.setChecked(True)
-    for seed in (11, 12, 13):
-        window.seed_spin.setValue(seed)
-        window.generate()
-        while window.host.pending or window.cancel_button.isEnabled():
+    request = window.request
+    request.set("prompt", "fox head logo, geometric")
+    request.set("brand_name", "Foxly")
+    request.choose_style("Flat vector")
+    request.set_palette(["#ff6600", "#1b2a4a"], "#ffffff")
+    request.set("width", 256)
+    request.set("height", 256)
+    request.set("steps", 8)
+    for seed, count in ((11, 1), (12, 1), (20, 4)):
+        request.reuse_seed(seed)
+        request.set("batch_count", count)
+        window.actions.generate()
+        while window.jobs.running:
             pump(0.05)
-    canvas = window.canvas
+    window.gallery.select(window.gallery.items[1].id)
+    canvas = window.canvas_panel.canvas
     QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, canvas.widget_point(70, 80))
     for x in range(70, 190, 6):
         point = QPointF(canvas.widget_point(x, 80 + (x - 70) // 2))

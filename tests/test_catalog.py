@@ -92,13 +92,13 @@ def test_a_full_disk_refuses_the_download_before_it_starts(qtbot, tmp_path, monk
     window = build_window(tmp_path / "g", model=default_model(), device="cpu", config_dir=tmp_path / "c")
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.info_banner.isVisible(), timeout=30_000)
+    qtbot.waitUntil(lambda: bool(window.notices.text()), timeout=30_000)
     monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**11, 10**11 - 10**9, 10**9))
     asked = []
     monkeypatch.setattr(window, "ask", lambda title, text: asked.append(text) or True)
-    window.prompt_edit.setPlainText("fox")
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
-    assert "Not enough disk space" in window.error_banner.text() and "1.0 GB is free" in window.error_banner.text()
+    window.brief.prompt_edit.setPlainText("fox")
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
+    assert "Not enough disk space" in window.notices.text("error") and "1.0 GB is free" in window.notices.text("error")
     assert asked == [] and not window.host.pending
 
 
@@ -111,6 +111,6 @@ def test_the_window_offers_models_already_in_the_cache(qtbot, tmp_path, tiny_mod
     window = build_window(tmp_path / "g", model="someone/not-downloaded", device="cpu", config_dir=tmp_path / "c")
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: "someone/offered-model" in window.info_banner.text(), timeout=30_000)
-    assert "Already on this computer" in window.info_banner.text()
+    qtbot.waitUntil(lambda: "someone/offered-model" in window.notices.text(), timeout=30_000)
+    assert "Already on this computer" in window.notices.text()
     assert window.model_combo.findText("someone/offered-model") >= 0

@@ -64,14 +64,14 @@ def test_window_shows_why_and_sets_the_controls(qtbot, lcm_model, tmp_path):
     window = build_window(tmp_path / "g", model=str(lcm_model), device="cpu", config_dir=tmp_path / "c")
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: "LCM model" in window.info_banner.text(), timeout=60_000)
-    assert (window.steps_spin.value(), window.guidance_spin.value()) == (4, 1.0)
-    assert window.scheduler_combo.currentText() == "LCM"
-    window.width_spin.setValue(64)
-    window.height_spin.setValue(64)
-    window.prompt_edit.setPlainText("fox")
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not window.host.pending and not window.cancel_button.isEnabled(), timeout=60_000)
+    qtbot.waitUntil(lambda: "LCM model" in window.notices.text(), timeout=60_000)
+    assert (window.advanced.steps_spin.value(), window.advanced.guidance_spin.value()) == (4, 1.0)
+    assert window.advanced.scheduler_combo.currentText() == "LCM"
+    window.advanced.width_spin.setValue(64)
+    window.advanced.height_spin.setValue(64)
+    window.brief.prompt_edit.setPlainText("fox")
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.host.pending and not window.run_panel.cancel_button.isEnabled(), timeout=60_000)
     [item] = window.store.items()
     assert (item.params.steps, item.params.scheduler) == (4, "LCM")
 

@@ -18,7 +18,7 @@ def open_manager(qtbot, window):
     window.activateWindow()  # shortcuts reach the active window only
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     modifiers = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-    qtbot.keyClick(window.prompt_edit, Qt.Key.Key_M, modifiers)
+    qtbot.keyClick(window.brief.prompt_edit, Qt.Key.Key_M, modifiers)
     manager = window.model_manager
     assert manager is not None and manager.isVisible()
     qtbot.waitUntil(lambda: manager.table.rowCount() > 0, timeout=TIMEOUT)
@@ -43,7 +43,11 @@ def test_a_dedicated_inpainting_model_chosen_in_the_manager_does_the_inpainting(
     window = build_window(tmp_path / "gallery", model=str(txt2img), device="cpu", config_dir=tmp_path / "config")
     qtbot.addWidget(window)
     window.show()
-    for spin, value in ((window.width_spin, 64), (window.height_spin, 64), (window.steps_spin, 2)):
+    for spin, value in (
+        (window.advanced.width_spin, 64),
+        (window.advanced.height_spin, 64),
+        (window.advanced.steps_spin, 2),
+    ):
         spin.setValue(value)
     manager = open_manager(qtbot, window)
 
@@ -56,11 +60,11 @@ def test_a_dedicated_inpainting_model_chosen_in_the_manager_does_the_inpainting(
     assert manager.inpaint_button.text() == "Stop using for inpainting"
 
     generate(qtbot, window, "fox logo")
-    window.brush_size_spin.setValue(12)
-    stroke(qtbot, window.canvas, [(20, 32), (44, 32)])
-    qtbot.mouseClick(window.inpaint_button, Qt.MouseButton.LeftButton)
+    window.canvas_panel.brush_size_spin.setValue(12)
+    stroke(qtbot, window.canvas_panel.canvas, [(20, 32), (44, 32)])
+    qtbot.mouseClick(window.canvas_panel.inpaint_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
-    assert window.error_banner.isHidden(), window.error_banner.text()
+    assert not window.notices.text("error"), window.notices.text("error")
     newest = max(window.store.items(), key=lambda item: item.created)
     assert newest.params.mode == "inpaint" and newest.params.model == str(inpaint.resolve())
 
@@ -117,12 +121,12 @@ def test_a_download_is_cancelled_in_the_manager_and_resumed_after_a_restart(qtbo
     again = build_window(tmp_path / "gallery", model=str(tiny_model), device="cpu", config_dir=config)
     qtbot.addWidget(again)
     again.show()
-    assert again.info_banner.isVisible() and f"The download of {REPO} stopped" in again.info_banner.text()
-    again.info_banner.linkActivated.emit(f"resume:{REPO}")  # the "Resume it" link
-    qtbot.waitUntil(lambda: again.model_combo.findText(REPO) >= 0 or again.error_banner.isVisible(), timeout=TIMEOUT)
-    assert again.error_banner.isHidden(), again.error_banner.text()
+    assert bool(again.notices.text()) and f"The download of {REPO} stopped" in again.notices.text()
+    again.notices_panel.linkActivated.emit(f"resume:{REPO}")  # the "Resume it" link
+    qtbot.waitUntil(lambda: again.model_combo.findText(REPO) >= 0 or bool(again.notices.text("error")), timeout=TIMEOUT)
+    assert not again.notices.text("error"), again.notices.text("error")
     assert again.library.unfinished_downloads() == []
-    assert any(entry.ref == REPO and entry.state == READY for entry in again.model_entries)
+    assert any(entry.ref == REPO and entry.state == READY for entry in again.models.entries)
     assert len(questions) == 1  # resuming a download agreed to before does not ask again
     after = fetched(local_hub)
     assert after and not set(after) & kept  # only what was missing was fetched after the restart

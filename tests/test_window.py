@@ -25,9 +25,9 @@ def make_window(qtbot, tmp_path, tiny_model):
         )
         qtbot.addWidget(window)
         window.show()
-        window.width_spin.setValue(64)
-        window.height_spin.setValue(64)
-        window.steps_spin.setValue(2)
+        window.advanced.width_spin.setValue(64)
+        window.advanced.height_spin.setValue(64)
+        window.advanced.steps_spin.setValue(2)
         return window
 
     return make
@@ -39,13 +39,15 @@ def window(make_window):
 
 
 def wait_idle(qtbot, window):
-    qtbot.waitUntil(lambda: not window.host.pending and not window.cancel_button.isEnabled(), timeout=JOB_TIMEOUT)
+    qtbot.waitUntil(
+        lambda: not window.host.pending and not window.run_panel.cancel_button.isEnabled(), timeout=JOB_TIMEOUT
+    )
 
 
 def generate(qtbot, window, prompt="fox logo"):
-    window.prompt_edit.setPlainText("")
-    qtbot.keyClicks(window.prompt_edit, prompt)
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    window.brief.prompt_edit.setPlainText("")
+    qtbot.keyClicks(window.brief.prompt_edit, prompt)
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
 
 
@@ -100,65 +102,67 @@ def test_key_widgets_have_stable_object_names(window):
 
 
 def test_typing_a_prompt_and_clicking_generate_adds_a_saved_logo(qtbot, window):
-    window.palette_widget.set_palette(["#ff6600"], "#ffffff")
+    window.brief.palette_widget.set_palette(["#ff6600"], "#ffffff")
     generate(qtbot, window, "fox logo")
-    assert window.gallery_view.count() == 1
+    assert window.gallery_panel.gallery_view.count() == 1
     [item] = window.store.items()
     with Image.open(item.path) as saved:
         params = read_params(saved)
         assert saved.size == (64, 64)
     assert params.prompt == "fox logo" and params.steps == 2 and params.colors == ("#ff6600",)
-    assert params.seed == int(window.seed_spin.value())
-    assert window.canvas.image().tobytes() == Image.open(item.path).convert("RGB").tobytes()
-    assert window.progress_bar.format() == "Done."
-    assert window.error_banner.isHidden()
+    assert window.advanced.seed_spin.text() == "random"  # a random seed is shown as such, not as 0
+    assert window.request.last_seed == params.seed
+    assert f"seed {params.seed}" in window.gallery_panel.gallery_view.item(0).text()
+    assert window.canvas_panel.canvas.image().tobytes() == Image.open(item.path).convert("RGB").tobytes()
+    assert window.run_panel.progress_bar.format() == "Done."
+    assert not window.notices.text("error")
 
 
 def test_ctrl_enter_in_the_prompt_generates_a_batch(qtbot, window):
-    window.batch_spin.setValue(2)
-    window.seed_lock.setChecked(True)
-    window.seed_spin.setValue(100)
-    qtbot.keyClicks(window.prompt_edit, "owl emblem")
-    qtbot.keyClick(window.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    window.advanced.batch_spin.setValue(2)
+    window.advanced.seed_lock.setChecked(True)
+    window.advanced.seed_spin.setValue(100)
+    qtbot.keyClicks(window.brief.prompt_edit, "owl emblem")
+    qtbot.keyClick(window.brief.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     wait_idle(qtbot, window)
-    assert window.prompt_edit.toPlainText() == "owl emblem"  # no newline typed
+    assert window.brief.prompt_edit.toPlainText() == "owl emblem"  # no newline typed
     assert sorted(item.params.seed for item in window.store.items()) == [100, 101]
 
 
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        (lambda w: w.prompt_edit.setPlainText("  "), "the prompt is empty"),
-        (lambda w: w.width_spin.setValue(500), "Width must be a multiple of 8, not 500"),
+        (lambda w: w.brief.prompt_edit.setPlainText("  "), "the prompt is empty"),
+        (lambda w: w.advanced.width_spin.setValue(500), "Width must be a multiple of 8, not 500"),
     ],
 )
 def test_invalid_input_shows_a_specific_message_and_starts_nothing(qtbot, window, setup, message):
-    window.prompt_edit.setPlainText("fox")
+    window.brief.prompt_edit.setPlainText("fox")
     setup(window)
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
-    assert window.error_banner.isVisible()
-    assert message in window.error_banner.text()
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
+    assert bool(window.notices.text("error"))
+    assert message in window.notices.text("error")
     assert not window.host.pending and window.store.items() == []
 
 
 def test_painting_a_stroke_sets_mask_pixels_and_undo_redo_invert_work(qtbot, window):
-    canvas = window.canvas
+    canvas = window.canvas_panel.canvas
     canvas.set_blank(256, 256)
-    window.brush_size_spin.setValue(20)
+    window.canvas_panel.brush_size_spin.setValue(20)
     stroke(qtbot, canvas, [(40, 128), (120, 128), (200, 128)])
     mask = np.asarray(canvas.mask())
     assert mask[128, 40:200].min() == 255
     assert mask[120:137, 120].min() == 255
     assert mask[20, 20] == 0 and mask[200, 128] == 0
-    assert window.inpaint_button.isEnabled()
+    assert window.canvas_panel.inpaint_button.isEnabled()
 
     qtbot.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert canvas.mask().getextrema() == (0, 0)
-    assert not window.inpaint_button.isEnabled()
+    assert not window.canvas_panel.inpaint_button.isEnabled()
     qtbot.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert np.array_equal(np.asarray(canvas.mask()), mask)
 
-    window.set_tool("eraser")
+    window.canvas_panel.set_tool("eraser")
     stroke(qtbot, canvas, [(120, 100), (120, 160)])
     erased = np.asarray(canvas.mask())
     assert erased[128, 120] == 0 and erased[128, 50] == 255
@@ -173,28 +177,28 @@ def test_painting_a_stroke_sets_mask_pixels_and_undo_redo_invert_work(qtbot, win
 
 
 def test_bracket_keys_change_the_brush_size(qtbot, window):
-    window.brush_size_spin.setValue(30)
-    window.canvas.setFocus()
-    qtbot.keyClick(window.canvas, Qt.Key.Key_BracketRight)
-    assert window.brush_size_spin.value() == 36
-    qtbot.keyClick(window.canvas, Qt.Key.Key_BracketLeft)
-    qtbot.keyClick(window.canvas, Qt.Key.Key_BracketLeft)
-    assert window.brush_size_spin.value() < 30
-    assert window.canvas.brush_size == window.brush_size_spin.value()
+    window.canvas_panel.brush_size_spin.setValue(30)
+    window.canvas_panel.canvas.setFocus()
+    qtbot.keyClick(window.canvas_panel.canvas, Qt.Key.Key_BracketRight)
+    assert window.canvas_panel.brush_size_spin.value() == 36
+    qtbot.keyClick(window.canvas_panel.canvas, Qt.Key.Key_BracketLeft)
+    qtbot.keyClick(window.canvas_panel.canvas, Qt.Key.Key_BracketLeft)
+    assert window.canvas_panel.brush_size_spin.value() < 30
+    assert window.canvas_panel.canvas.brush_size == window.canvas_panel.brush_size_spin.value()
 
 
 def test_inpainting_makes_a_linked_new_item_and_keeps_unmasked_pixels(qtbot, window):
     generate(qtbot, window, "fox logo")
     [original] = window.store.items()
     original_bytes = original.path.read_bytes()
-    window.feather_spin.setValue(2)
-    window.brush_size_spin.setValue(12)
-    stroke(qtbot, window.canvas, [(20, 32), (44, 32)])
-    mask = window.canvas.mask()
-    qtbot.mouseClick(window.inpaint_button, Qt.MouseButton.LeftButton)
+    window.canvas_panel.feather_spin.setValue(2)
+    window.canvas_panel.brush_size_spin.setValue(12)
+    stroke(qtbot, window.canvas_panel.canvas, [(20, 32), (44, 32)])
+    mask = window.canvas_panel.canvas.mask()
+    qtbot.mouseClick(window.canvas_panel.inpaint_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
 
-    assert window.error_banner.isHidden(), window.error_banner.text()
+    assert not window.notices.text("error"), window.notices.text("error")
     result = next(item for item in window.store.items() if item.id != original.id)
     assert result.parent_id == original.id and result.params.mode == "inpaint"
     assert original.path.read_bytes() == original_bytes  # never overwritten
@@ -208,24 +212,24 @@ def test_inpainting_makes_a_linked_new_item_and_keeps_unmasked_pixels(qtbot, win
 
 
 def test_cancel_mid_run_ends_the_job_and_saves_nothing(qtbot, window):
-    window.steps_spin.setValue(150)
-    window.prompt_edit.setPlainText("slow fox")
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.progress_bar.format().startswith("step 3/"), timeout=JOB_TIMEOUT)
+    window.advanced.steps_spin.setValue(150)
+    window.brief.prompt_edit.setPlainText("slow fox")
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.run_panel.progress_bar.format().startswith("step 3/"), timeout=JOB_TIMEOUT)
     with qtbot.waitSignal(window.worker.jobCancelled, timeout=JOB_TIMEOUT):
-        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.run_panel.cancel_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
     assert window.store.items() == []
-    assert window.progress_bar.format() == "Cancelled."
+    assert window.run_panel.progress_bar.format() == "Cancelled."
     generate(qtbot, window, "after cancel")  # the worker is ready for the next job
     assert len(window.store.items()) == 1
 
 
 def test_closing_the_window_mid_generation_stops_the_worker(qtbot, window):
-    window.steps_spin.setValue(150)
-    window.prompt_edit.setPlainText("slow fox")
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.progress_bar.format().startswith("step "), timeout=JOB_TIMEOUT)
+    window.advanced.steps_spin.setValue(150)
+    window.brief.prompt_edit.setPlainText("slow fox")
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.run_panel.progress_bar.format().startswith("step "), timeout=JOB_TIMEOUT)
     thread = window.host.thread
     window.close()
     assert thread.isFinished()
@@ -236,8 +240,8 @@ def test_export_writes_the_chosen_size_with_metadata_and_never_overwrites_silent
     qtbot, window, tmp_path, monkeypatch
 ):
     generate(qtbot, window, "Fox Logo, flat!")
-    window.gallery_view.setCurrentRow(0)
-    qtbot.mouseClick(window.export_button, Qt.MouseButton.LeftButton)
+    window.gallery_panel.gallery_view.setCurrentRow(0)
+    qtbot.mouseClick(window.gallery_panel.export_button, Qt.MouseButton.LeftButton)
     dialog = window.findChild(ExportDialog)
     assert dialog is not None and dialog.isVisible()
     assert dialog.path_edit.text().endswith("fox-logo-flat.png")
@@ -249,7 +253,7 @@ def test_export_writes_the_chosen_size_with_metadata_and_never_overwrites_silent
         assert exported.size == (256, 256)
         assert read_params(exported).prompt == "Fox Logo, flat!"
 
-    second = ExportDialog(window.gallery_view.selected_item(), window.settings, window)
+    second = ExportDialog(window.gallery_panel.gallery_view.selected_item(), window.settings, window)
     assert second.path_edit.text() == str(target.parent / "fox-logo-flat.png")  # the folder is remembered
     assert second.size_combo.currentData() == 256
     second.path_edit.setText(str(target))
@@ -262,25 +266,28 @@ def test_export_writes_the_chosen_size_with_metadata_and_never_overwrites_silent
 
 def test_settings_survive_a_restart(qtbot, make_window, tmp_path):
     first = make_window()
-    first.prompt_edit.setPlainText("remembered fox")
-    first.negative_edit.setPlainText("text")
-    first.palette_widget.set_palette(["#112233", "#ff6600"], "#ffffff")
-    first.steps_spin.setValue(7)
-    first.scheduler_combo.setCurrentText("Euler a")
-    first.seed_lock.setChecked(True)
-    first.seed_spin.setValue(1234)
-    first.brush_size_spin.setValue(55)
+    first.brief.prompt_edit.setPlainText("remembered fox")
+    first.advanced.negative_edit.setPlainText("text")
+    first.brief.palette_widget.set_palette(["#112233", "#ff6600"], "#ffffff")
+    first.advanced.steps_spin.setValue(7)
+    first.advanced.scheduler_combo.setCurrentText("Euler a")
+    first.advanced.seed_lock.setChecked(True)
+    first.advanced.seed_spin.setValue(1234)
+    first.canvas_panel.brush_size_spin.setValue(55)
     first.close()
 
     second = build_window(tmp_path / "gallery", device="cpu", config_dir=tmp_path / "config")
     qtbot.addWidget(second)
-    assert second.prompt_edit.toPlainText() == "remembered fox"
-    assert second.negative_edit.toPlainText() == "text"
-    assert second.palette_widget.colors == ["#112233", "#ff6600"] and second.palette_widget.background == "#ffffff"
-    assert (second.steps_spin.value(), second.width_spin.value()) == (7, 64)
-    assert second.scheduler_combo.currentText() == "Euler a"
-    assert second.seed_lock.isChecked() and int(second.seed_spin.value()) == 1234
-    assert second.brush_size_spin.value() == 55
+    assert second.brief.prompt_edit.toPlainText() == "remembered fox"
+    assert second.advanced.negative_edit.toPlainText() == "text"
+    assert (
+        second.brief.palette_widget.colors == ["#112233", "#ff6600"]
+        and second.brief.palette_widget.background == "#ffffff"
+    )
+    assert (second.advanced.steps_spin.value(), second.advanced.width_spin.value()) == (7, 64)
+    assert second.advanced.scheduler_combo.currentText() == "Euler a"
+    assert second.advanced.seed_lock.isChecked() and int(second.advanced.seed_spin.value()) == 1234
+    assert second.canvas_panel.brush_size_spin.value() == 55
     assert second.current_model() == first.current_model()
 
 
@@ -292,76 +299,76 @@ def test_dropping_our_png_offers_to_restore_its_parameters(qtbot, window, tmp_pa
     monkeypatch.setattr(window, "ask", lambda title, text: questions.append(text) or True)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    position = QPointF(window.canvas.rect().center())
+    position = QPointF(window.canvas_panel.canvas.rect().center())
     enter = QDragEnterEvent(
         position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
-    QApplication.sendEvent(window.canvas, enter)
+    QApplication.sendEvent(window.canvas_panel.canvas, enter)
     assert enter.isAccepted()
     drop = QDropEvent(
         position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
-    QApplication.sendEvent(window.canvas, drop)
-    assert window.canvas.image().getpixel((5, 5)) == (0, 128, 128)
+    QApplication.sendEvent(window.canvas_panel.canvas, drop)
+    assert window.canvas_panel.canvas.image().getpixel((5, 5)) == (0, 128, 128)
     assert questions and "owl.png" in questions[0]
-    assert window.prompt_edit.toPlainText() == "dropped owl"
-    assert (window.steps_spin.value(), int(window.seed_spin.value())) == (9, 77)
-    assert window.scheduler_combo.currentText() == "DDIM"
+    assert window.brief.prompt_edit.toPlainText() == "dropped owl"
+    assert (window.advanced.steps_spin.value(), int(window.advanced.seed_spin.value())) == (9, 77)
+    assert window.advanced.scheduler_combo.currentText() == "DDIM"
 
 
 def test_opening_a_broken_file_says_so(window, tmp_path):
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
-    window.open_image_file(str(broken))
-    assert "broken.png is not a readable image" in window.error_banner.text()
+    window.actions.open_image_file(str(broken))
+    assert "broken.png is not a readable image" in window.notices.text("error")
 
 
 def test_delete_from_the_gallery_can_be_undone(qtbot, window):
     generate(qtbot, window, "keep me")
     [item] = window.store.items()
-    window.gallery_view.setCurrentRow(0)
-    window.gallery_view.setFocus()
-    qtbot.keyClick(window.gallery_view, Qt.Key.Key_Delete)
-    assert window.gallery_view.count() == 0 and not item.path.exists()
+    window.gallery_panel.gallery_view.setCurrentRow(0)
+    window.gallery_panel.gallery_view.setFocus()
+    qtbot.keyClick(window.gallery_panel.gallery_view, Qt.Key.Key_Delete)
+    assert window.gallery_panel.gallery_view.count() == 0 and not item.path.exists()
     assert window.undo_delete_button.isVisible()
     qtbot.mouseClick(window.undo_delete_button, Qt.MouseButton.LeftButton)
-    assert window.gallery_view.count() == 1 and item.path.exists()
+    assert window.gallery_panel.gallery_view.count() == 1 and item.path.exists()
 
 
 def test_gallery_search_and_reuse_parameters(qtbot, window):
     generate(qtbot, window, "red fox")
     generate(qtbot, window, "blue whale")
-    qtbot.keyClicks(window.search_edit, "whale")
-    assert window.gallery_view.count() == 1
-    window.gallery_view.setCurrentRow(0)
-    item = window.gallery_view.selected_item()
-    window.prompt_edit.setPlainText("something else")
-    window.apply_params(item.params)
-    assert window.prompt_edit.toPlainText() == "blue whale"
-    window.reuse_seed(item)
-    assert window.seed_lock.isChecked() and int(window.seed_spin.value()) == item.params.seed
+    qtbot.keyClicks(window.gallery_panel.search_edit, "whale")
+    assert window.gallery_panel.gallery_view.count() == 1
+    window.gallery_panel.gallery_view.setCurrentRow(0)
+    item = window.gallery_panel.gallery_view.selected_item()
+    window.brief.prompt_edit.setPlainText("something else")
+    window.request.apply(item.params)
+    assert window.brief.prompt_edit.toPlainText() == "blue whale"
+    window.actions.reuse_seed(item)
+    assert window.advanced.seed_lock.isChecked() and int(window.advanced.seed_spin.value()) == item.params.seed
 
 
 def test_style_preset_rewrites_the_prompt_keeping_the_subject(window):
-    window.prompt_edit.setPlainText("fox head")
-    window.style_combo.setCurrentIndex(1)
-    window._apply_style(1)
-    first = window.prompt_edit.toPlainText()
+    window.brief.prompt_edit.setPlainText("fox head")
+    window.brief.style_combo.setCurrentIndex(1)
+    window.brief.style_combo.activated.emit(1)
+    first = window.brief.prompt_edit.toPlainText()
     assert first.startswith("fox head, ") and "flat vector" in first
-    assert "text" in window.negative_edit.toPlainText()
-    window._apply_style(2)
-    second = window.prompt_edit.toPlainText()
+    assert "text" in window.advanced.negative_edit.toPlainText()
+    window.brief.style_combo.activated.emit(2)
+    second = window.brief.prompt_edit.toPlainText()
     assert second.startswith("fox head, ") and "emblem" in second and "flat vector" not in second
 
 
 def test_without_a_model_the_window_opens_and_explains_how_to_get_one(qtbot, make_window, monkeypatch):
     window = make_window(model="someone/not-downloaded")
-    qtbot.waitUntil(lambda: window.info_banner.isVisible(), timeout=30_000)
-    assert "someone/not-downloaded is not on this computer yet" in window.info_banner.text()
+    qtbot.waitUntil(lambda: bool(window.notices.text()), timeout=30_000)
+    assert "someone/not-downloaded is not on this computer yet" in window.notices.text()
     asked = []
     monkeypatch.setattr(window, "ask", lambda title, text: asked.append(text) or False)
-    window.prompt_edit.setPlainText("fox")
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    window.brief.prompt_edit.setPlainText("fox")
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
     assert asked and "not on this computer yet" in asked[0]
     assert not window.host.pending  # nothing downloads without consent
 
@@ -370,21 +377,21 @@ def test_a_failing_job_shows_a_readable_message(qtbot, make_window, tmp_path):
     checkpoint = tmp_path / "model.ckpt"
     checkpoint.write_bytes(b"x")
     window = make_window(model=str(checkpoint))
-    window.prompt_edit.setPlainText("fox")
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    window.brief.prompt_edit.setPlainText("fox")
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
-    assert "pickle format that can run arbitrary code" in window.error_banner.text()
-    assert "Traceback" not in window.error_banner.text()
+    assert "pickle format that can run arbitrary code" in window.notices.text("error")
+    assert "Traceback" not in window.notices.text("error")
 
 
 def test_device_is_shown_in_the_status_bar_and_a_choice_is_explained_and_remembered(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: "CPU" in window.device_label.text(), timeout=30_000)
-    window.device_combo.setCurrentIndex(window.device_combo.findData("cuda"))
-    window._device_chosen(window.device_combo.currentIndex())
+    window.advanced.device_combo.setCurrentIndex(window.advanced.device_combo.findData("cuda"))
+    window.advanced.device_combo.activated.emit(window.advanced.device_combo.currentIndex())
     qtbot.waitUntil(lambda: "no NVIDIA GPU" in window.device_label.text(), timeout=30_000)
     assert window.settings.value("device/preference") == "cuda"
-    window.device_combo.setCurrentIndex(window.device_combo.findData("cpu"))
-    window._device_chosen(window.device_combo.currentIndex())
+    window.advanced.device_combo.setCurrentIndex(window.advanced.device_combo.findData("cpu"))
+    window.advanced.device_combo.activated.emit(window.advanced.device_combo.currentIndex())
     qtbot.waitUntil(lambda: "CPU" in window.device_label.text(), timeout=30_000)
     generate(qtbot, window, "after switching")
     assert len(window.store.items()) == 1
@@ -404,9 +411,9 @@ def test_logo_files_from_the_gallery_preview_and_export(qtbot, window, tmp_path,
         "Fox mark", colors=("#e02020", "#1b2a4a"), background="#ffffff", seed=5, width=128, height=128
     )
     window.store.add(two_colour_mark(), params)
-    window.refresh_gallery()
-    window.gallery_view.setCurrentRow(0)
-    qtbot.mouseClick(window.logo_files_button, Qt.MouseButton.LeftButton)
+    window.gallery.refresh()
+    window.gallery_panel.gallery_view.setCurrentRow(0)
+    qtbot.mouseClick(window.gallery_panel.logo_files_button, Qt.MouseButton.LeftButton)
     dialog = window.findChild(LogoExportDialog)
     assert dialog is not None and dialog.isVisible()
     qtbot.mouseClick(dialog.transparent, Qt.MouseButton.LeftButton)
@@ -430,7 +437,7 @@ def test_logo_files_from_the_gallery_preview_and_export(qtbot, window, tmp_path,
     with Image.open(out / "fox-mark.png") as image:
         assert image.mode == "RGBA" and read_params(image) == params
 
-    again = LogoExportDialog(window.gallery_view.selected_item(), window.settings, window)
+    again = LogoExportDialog(window.gallery_panel.gallery_view.selected_item(), window.settings, window)
     assert again.folder_edit.text() == str(out) and again.brand_edit.text() == "Foxly"
     again.svg.setChecked(True)
     monkeypatch.setattr(again, "confirm_replace", lambda message: False)
@@ -444,25 +451,25 @@ def test_logo_files_for_a_busy_image_explain_the_missing_background(qtbot, windo
     from desktop.ui.logo_export_dialog import LogoExportDialog
 
     generate(qtbot, window, "noise")  # the tiny model paints noise: no flat background
-    window.gallery_view.setCurrentRow(0)
-    dialog = LogoExportDialog(window.gallery_view.selected_item(), window.settings, window)
+    window.gallery_panel.gallery_view.setCurrentRow(0)
+    dialog = LogoExportDialog(window.gallery_panel.gallery_view.selected_item(), window.settings, window)
     dialog.transparent.setChecked(True)
     dialog.refresh_preview()
     assert "No flat background found" in dialog.message.text()
 
 
 def test_more_like_this_and_upscale_make_linked_items(qtbot, window):
-    window.steps_spin.setValue(4)
+    window.advanced.steps_spin.setValue(4)
     generate(qtbot, window, "fox logo")
     [original] = window.store.items()
-    window.gallery_view.setCurrentRow(0)
-    window.variation_spin.setValue(0.5)
-    qtbot.mouseClick(window.vary_button, Qt.MouseButton.LeftButton)
+    window.gallery_panel.gallery_view.setCurrentRow(0)
+    window.advanced.variation_spin.setValue(0.5)
+    qtbot.mouseClick(window.gallery_panel.vary_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
-    window.gallery_view.select(original.id)
-    qtbot.mouseClick(window.upscale_button, Qt.MouseButton.LeftButton)
+    window.gallery_panel.gallery_view.select(original.id)
+    qtbot.mouseClick(window.gallery_panel.upscale_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
-    assert window.error_banner.isHidden(), window.error_banner.text()
+    assert not window.notices.text("error"), window.notices.text("error")
     children = [item for item in window.store.items() if item.parent_id == original.id]
     modes = sorted((item.params.strength, item.params.width) for item in children)
     assert modes == [(0.3, 128), (0.5, 64)]

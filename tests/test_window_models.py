@@ -16,7 +16,11 @@ def open_window(qtbot, tmp_path, model, config="config"):
     window = build_window(tmp_path / "gallery", model=model, device="cpu", config_dir=tmp_path / config)
     qtbot.addWidget(window)
     window.show()
-    for spin, value in ((window.width_spin, 64), (window.height_spin, 64), (window.steps_spin, 2)):
+    for spin, value in (
+        (window.advanced.width_spin, 64),
+        (window.advanced.height_spin, 64),
+        (window.advanced.steps_spin, 2),
+    ):
         spin.setValue(value)
     return window
 
@@ -29,31 +33,31 @@ def test_generate_with_a_model_not_downloaded_asks_then_downloads_then_generates
     window = open_window(qtbot, tmp_path, REPO)
     questions = []
     window.ask = lambda title, text: questions.append(text) or True
-    qtbot.waitUntil(lambda: REPO in window.model_available, timeout=JOB_TIMEOUT)  # checked on the files worker
-    window.prompt_edit.setPlainText("fox logo")
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: REPO in window.models.available, timeout=JOB_TIMEOUT)  # checked on the files worker
+    window.brief.prompt_edit.setPlainText("fox logo")
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
     assert len(questions) == 1 and REPO in questions[0] and "disk space" in questions[0]
     qtbot.waitUntil(lambda: len(window.store) == 1, timeout=JOB_TIMEOUT)
     wait_idle(qtbot, window)
     [item] = window.store.items()
-    assert item.params.model == REPO and window.error_banner.isHidden(), window.error_banner.text()
+    assert item.params.model == REPO and not window.notices.text("error"), window.notices.text("error")
     assert window.library.unfinished_downloads() == []
 
 
 def test_a_refused_download_fetches_nothing_and_is_not_offered_at_the_next_start(qtbot, tmp_path, local_hub):
     window = open_window(qtbot, tmp_path, REPO)
     window.ask = lambda title, text: False
-    qtbot.waitUntil(lambda: REPO in window.model_available, timeout=JOB_TIMEOUT)
-    window.prompt_edit.setPlainText("fox logo")
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: REPO in window.models.available, timeout=JOB_TIMEOUT)
+    window.brief.prompt_edit.setPlainText("fox logo")
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
-    assert window.progress_bar.format() == "Not started." and len(window.store) == 0
+    assert window.run_panel.progress_bar.format() == "Not started." and len(window.store) == 0
     assert downloads_fetched(local_hub) == []
     window.close()
 
     again = open_window(qtbot, tmp_path, REPO)
     assert again.library.unfinished_downloads() == []
-    assert "stopped" not in again.info_banner.text()
+    assert "stopped" not in again.notices.text()
 
 
 def test_checking_a_model_does_not_wait_behind_a_running_job(qtbot, tmp_path, tiny_model, monkeypatch):
@@ -67,14 +71,14 @@ def test_checking_a_model_does_not_wait_behind_a_running_job(qtbot, tmp_path, ti
         return real_run_job(*args, **kwargs)
 
     monkeypatch.setattr("desktop.workers.generation_worker.run_job", slow_run_job)
-    window.prompt_edit.setPlainText("fox logo")
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    window.brief.prompt_edit.setPlainText("fox logo")
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(running.is_set, timeout=JOB_TIMEOUT)
     try:
         missing = str(tmp_path / "no-such-model")
         window.model_combo.setEditText(missing)
-        qtbot.waitUntil(lambda: f"There is no model at {missing}" in window.info_banner.text(), timeout=5000)
-        assert "Press Generate to download" not in window.info_banner.text()
+        qtbot.waitUntil(lambda: f"There is no model at {missing}" in window.notices.text(), timeout=5000)
+        assert "Press Generate to download" not in window.notices.text()
         assert window.host.pending  # the job is still running
     finally:
         release.set()
@@ -88,8 +92,8 @@ def test_a_relative_model_path_is_stored_absolute_and_listed_once(qtbot, tmp_pat
     assert window.current_model() == absolute
     rows = [window.model_combo.itemText(i) for i in range(window.model_combo.count())]
     assert rows.count(absolute) == 1 and tiny_model.name not in rows
-    window.prompt_edit.setPlainText("fox logo")
-    qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    window.brief.prompt_edit.setPlainText("fox logo")
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
     [item] = window.store.items()
     assert item.params.model == absolute
@@ -97,7 +101,7 @@ def test_a_relative_model_path_is_stored_absolute_and_listed_once(qtbot, tmp_pat
 
     monkeypatch.chdir(tmp_path)  # another folder: the saved path still means the same model
     again = open_window(qtbot, tmp_path, None)
-    again.apply_params(item.params)
+    again.request.apply(item.params)
     assert again.current_model() == absolute
-    qtbot.waitUntil(lambda: again.model_available.get(absolute) is True, timeout=JOB_TIMEOUT)
-    assert "download" not in again.info_banner.text().lower()
+    qtbot.waitUntil(lambda: again.models.available.get(absolute) is True, timeout=JOB_TIMEOUT)
+    assert "download" not in again.notices.text().lower()

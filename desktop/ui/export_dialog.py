@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import LogoStudioError
 from desktop.export import default_export_name, export_png
+from desktop.files import unused_path
 from desktop.gallery import GalleryItem
 
 SIZES = (256, 512, 1024, 2048)
@@ -61,7 +62,8 @@ class ExportDialog(QDialog):
                 self.size_combo.setCurrentIndex(index)
         form.addRow("Size", self.size_combo)
         folder = remembered_folder(settings, "export/folder")
-        self.path_edit = QLineEdit(str(Path(folder) / default_export_name(item.params.prompt)))
+        # A name that is free, so the first suggestion never asks to replace a file.
+        self.path_edit = QLineEdit(str(unused_path(Path(folder) / default_export_name(item.params.prompt))))
         self.path_edit.setObjectName("exportPathEdit")
         self.path_edit.setAccessibleName("Export file")
         browse = QToolButton()

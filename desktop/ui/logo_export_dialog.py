@@ -42,7 +42,8 @@ class LogoExportDialog(QDialog):
 
     exported = Signal(list)
 
-    def __init__(self, item: GalleryItem, settings: QSettings, parent=None) -> None:
+    def __init__(self, item: GalleryItem, settings: QSettings, parent=None, brand: str = "") -> None:
+        """``brand``: the brand name from the brief (else the one used last here)."""
         super().__init__(parent)
         self.setObjectName("logoExportDialog")
         self.setWindowTitle("Export logo files")
@@ -51,6 +52,9 @@ class LogoExportDialog(QDialog):
         layout = QHBoxLayout(self)
         layout.addLayout(self._build_options(), 1)
         layout.addLayout(self._build_preview())
+        if brand:
+            self.brand_edit.setText(brand)
+        self._restore_options()
         self._refresh_timer = QTimer(self, singleShot=True, interval=150)
         self._refresh_timer.timeout.connect(self.refresh_preview)
         for signal in (
@@ -67,6 +71,31 @@ class LogoExportDialog(QDialog):
         ):
             signal.connect(self._schedule_refresh)
         self.refresh_preview()
+
+    def _restore_options(self) -> None:
+        for key, widget in _remembered_widgets(self).items():
+            value = self.settings.value(f"logo/options/{key}")
+            if value is None:
+                continue
+            try:
+                if isinstance(widget, QComboBox):
+                    widget.setCurrentIndex(max(widget.findData(value), 0))
+                elif isinstance(widget, QDoubleSpinBox):
+                    widget.setValue(float(value))
+                elif widget.isEnabled():
+                    widget.setChecked(value in (True, "true"))
+            except (TypeError, ValueError):  # an edited settings file: keep the default
+                continue
+
+    def _save_options(self) -> None:
+        for key, widget in _remembered_widgets(self).items():
+            if isinstance(widget, QComboBox):
+                value = widget.currentData()
+            elif isinstance(widget, QDoubleSpinBox):
+                value = widget.value()
+            else:
+                value = "true" if widget.isChecked() else "false"
+            self.settings.setValue(f"logo/options/{key}", value)
 
     # -- building ----------------------------------------------------------------------------
 
@@ -246,8 +275,25 @@ class LogoExportDialog(QDialog):
         self.settings.setValue("logo/folder", str(folder))
         self.settings.setValue("logo/brand", self.brand_edit.text())
         self.settings.setValue("logo/font", self.font_combo.currentText())
+        self._save_options()
         self.exported.emit([str(path) for path in written])
         self.accept()
+
+
+def _remembered_widgets(dialog: LogoExportDialog) -> dict:
+    """The options remembered between exports, by settings key."""
+    return {
+        "paletteLock": dialog.palette_lock,
+        "transparent": dialog.transparent,
+        "svg": dialog.svg,
+        "svgMode": dialog.svg_mode,
+        "iconSet": dialog.icon_set,
+        "wordmark": dialog.wordmark,
+        "layout": dialog.layout_combo,
+        "textScale": dialog.text_scale,
+        "spacing": dialog.spacing,
+        "backdrop": dialog.backdrop,
+    }
 
 
 def _ratio_spin(name: str, low: float, high: float, value: float, tip: str) -> QDoubleSpinBox:

@@ -58,6 +58,7 @@ class MaskCanvas(QWidget):
         self.tool = BRUSH
         self.mask_opacity = 0.5
         self.source_item_id: str | None = None
+        self.hint = ""  # drawn over an empty canvas: what to do first
         self._image = QImage()
         self._mask = QImage()
         self._preview: QImage | None = None
@@ -191,6 +192,10 @@ class MaskCanvas(QWidget):
             painter.drawImage(rect, self._preview)
             return
         painter.drawImage(rect, self._image)
+        if self.hint:
+            painter.setPen(QColor(90, 90, 90))
+            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+            painter.drawText(rect.adjusted(24, 24, -24, -24), int(flags), self.hint)
         overlay = QImage(self._mask.size(), QImage.Format.Format_ARGB32_Premultiplied)
         overlay.fill(MASK_COLOR)
         overlay.setAlphaChannel(self._mask)

@@ -1,0 +1,296 @@
+"""Advanced settings, folded under the brief: model and device, sampler, steps, guidance, size,
+number of images, seed, variation strength and the negative prompt. Remembers whether it was open."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.engine.catalog import INPAINT, TXT2IMG, human_size
+from desktop.engine.library import READY
+from desktop.engine.models import normalize_ref
+from desktop.params import BATCH_RANGE, GUIDANCE_RANGE, SEED_MAX, SIZE_RANGE, STEPS_RANGE
+from desktop.schedulers import SCHEDULERS
+from desktop.state.models import ModelsModel
+from desktop.state.request import RequestModel
+from desktop.ui.model_manager import local_model_menu
+from desktop.ui.panels.binding import bind
+
+RANDOM = -1  # the seed box's value for "a new random seed each job"
+ASPECTS = (("Square 1:1", 1, 1), ("Wide 3:2", 3, 2), ("Tall 2:3", 2, 3), ("Banner 16:9", 16, 9))
+
+
+class SizeSpin(QSpinBox):
+    """A pixel size that only takes multiples of 8: typed values snap to the nearest one."""
+
+    def validate(self, text: str, pos: int):
+        state, text, pos = super().validate(text, pos)
+        if state == QValidator.State.Acceptable and int(self.valueFromText(text)) % 8:
+            state = QValidator.State.Intermediate
+        return state, text, pos
+
+    def fixup(self, text: str) -> str:
+        try:
+            value = int(self.valueFromText(text))
+        except ValueError:
+            return text
+        return self.textFromValue(min(max(round(value / 8) * 8, self.minimum()), self.maximum()))
+
+
+class AdvancedPanel(QWidget):
+    manageModels = Signal()
+    deviceChosen = Signal(str)
+
+    def __init__(self, request: RequestModel, models: ModelsModel, device_preference: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("advancedPanel")
+        self.request, self.models = request, models
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.toggle = QToolButton()
+        self.toggle.setObjectName("advancedToggle")
+        self.toggle.setText("Advanced")
+        self.toggle.setCheckable(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setToolTip("Model, sampler, steps, guidance, size, seed and more")
+        self.toggle.toggled.connect(self.set_open)
+        outer.addWidget(self.toggle)
+        self.body = QWidget()
+        form = QFormLayout(self.body)
+        form.setContentsMargins(8, 0, 0, 0)
+        outer.addWidget(self.body)
+
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("modelCombo")
+        self.model_combo.setAccessibleName("Model")
+        self.model_combo.setEditable(True)
+        self.model_combo.setToolTip("A Hugging Face model id, a diffusers model folder, or a .safetensors file")
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(8)
+        self.model_combo.currentTextChanged.connect(self._model_edited)
+        self.model_combo.activated.connect(lambda _index: models.preload(self.request.model))
+        request.changed.connect(self._show_model)
+        models.entries_changed.connect(self._show_entries)
+        browse = QToolButton()
+        browse.setObjectName("modelBrowseButton")
+        browse.setText("Browse…")
+        browse.setToolTip("Use a model folder or .safetensors file on this computer")
+        browse.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        browse.setMenu(local_model_menu(browse, models.use))
+        manage = QToolButton()
+        manage.setObjectName("manageModelsButton")
+        manage.setText("Models…")
+        manage.setToolTip("Add, download, remove models and choose the defaults (Ctrl+Shift+M)")
+        manage.clicked.connect(self.manageModels)
+        model_buttons = QHBoxLayout()
+        model_buttons.addWidget(browse)
+        model_buttons.addWidget(manage)
+        model_buttons.addStretch(1)
+        form.addRow("Model", self.model_combo)
+        form.addRow("", model_buttons)
+
+        self.device_combo = QComboBox()
+        self.device_combo.setObjectName("deviceCombo")
+        self.device_combo.setAccessibleName("Device")
+        self.device_combo.setToolTip(
+            "Where images are computed. Auto picks an NVIDIA GPU, then Apple MPS, then the CPU."
+        )
+        for label, value in (
+            ("Auto", "auto"),
+            ("CPU", "cpu"),
+            ("NVIDIA GPU (CUDA)", "cuda"),
+            ("Apple GPU (MPS)", "mps"),
+        ):
+            self.device_combo.addItem(label, value)
+        self.device_combo.setCurrentIndex(max(self.device_combo.findData(device_preference), 0))
+        self.device_combo.activated.connect(lambda _index: self.deviceChosen.emit(self.device_combo.currentData()))
+        form.addRow("Device", self.device_combo)
+
+        self.scheduler_combo = QComboBox()
+        self.scheduler_combo.setObjectName("schedulerCombo")
+        self.scheduler_combo.setAccessibleName("Sampler")
+        self.scheduler_combo.addItems(list(SCHEDULERS))
+        bind(request, "scheduler", self.scheduler_combo)
+        form.addRow("Sampler", self.scheduler_combo)
+        self.steps_spin = _spin(QSpinBox(), "stepsSpin", "Steps", STEPS_RANGE, "More steps: finer detail, slower.")
+        bind(request, "steps", self.steps_spin)
+        form.addRow("Steps", self.steps_spin)
+        self.guidance_spin = _spin(
+            QDoubleSpinBox(),
+            "guidanceSpin",
+            "Guidance",
+            GUIDANCE_RANGE,
+            "How closely to follow the prompt (7–8 is typical).",
+        )
+        self.guidance_spin.setSingleStep(0.5)
+        bind(request, "guidance", self.guidance_spin, from_widget=lambda value: round(value, 2))
+        form.addRow("Guidance", self.guidance_spin)
+
+        self.width_spin = _spin(SizeSpin(), "widthSpin", "Width", SIZE_RANGE, "Width in pixels (a multiple of 8)")
+        self.height_spin = _spin(SizeSpin(), "heightSpin", "Height", SIZE_RANGE, "Height in pixels (a multiple of 8)")
+        size_row = QHBoxLayout()
+        for spin in (self.width_spin, self.height_spin):
+            spin.setSingleStep(64)
+            spin.setCorrectionMode(QSpinBox.CorrectionMode.CorrectToNearestValue)
+        bind(request, "width", self.width_spin)
+        bind(request, "height", self.height_spin)
+        size_row.addWidget(self.width_spin)
+        size_row.addWidget(QLabel("×"))
+        size_row.addWidget(self.height_spin)
+        self.aspect_button = QToolButton()
+        self.aspect_button.setObjectName("aspectButton")
+        self.aspect_button.setText("Shape")
+        self.aspect_button.setToolTip("Square, wide, tall or banner, keeping the longer side")
+        self.aspect_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        for label, w, h in ASPECTS:
+            self.aspect_button.addAction(label, lambda w=w, h=h: self._aspect(w, h))
+        size_row.addWidget(self.aspect_button)
+        form.addRow("Size", size_row)
+
+        self.batch_spin = _spin(QSpinBox(), "batchSpin", "Batch count", BATCH_RANGE, "How many images to make at once")
+        bind(request, "batch_count", self.batch_spin)
+        form.addRow("Images", self.batch_spin)
+
+        self.seed_spin = QDoubleSpinBox()
+        self.seed_spin.setObjectName("seedSpin")
+        self.seed_spin.setAccessibleName("Seed")
+        self.seed_spin.setDecimals(0)
+        self.seed_spin.setRange(RANDOM, SEED_MAX)
+        self.seed_spin.setSpecialValueText("random")
+        self.seed_spin.setToolTip("The seed of the first image (image i uses seed + i). Type one to lock it.")
+        self.seed_spin.valueChanged.connect(self._seed_edited)
+        self.seed_lock = QToolButton()
+        self.seed_lock.setObjectName("seedLockButton")
+        self.seed_lock.setCheckable(True)
+        self.seed_lock.setAccessibleName("Lock seed")
+        self.seed_lock.toggled.connect(request.lock_seed)
+        request.changed.connect(self._show_seed)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(self.seed_lock)
+        form.addRow("Seed", seed_row)
+
+        self.variation_spin = _spin(
+            QDoubleSpinBox(),
+            "variationStrengthSpin",
+            "Variation strength",
+            (0.1, 1.0),
+            "How far “More like this” may move from the original (0.1 close, 1 anything)",
+        )
+        self.variation_spin.setSingleStep(0.05)
+        bind(request, "variation", self.variation_spin, from_widget=lambda value: round(value, 2))
+        form.addRow("Variation", self.variation_spin)
+
+        self.negative_edit = QPlainTextEdit()
+        self.negative_edit.setObjectName("negativePromptEdit")
+        self.negative_edit.setAccessibleName("Negative prompt")
+        self.negative_edit.setPlaceholderText("Keep out, e.g. text, gradient, photo")
+        self.negative_edit.setToolTip("What the image should not contain")
+        self.negative_edit.setTabChangesFocus(True)
+        self.negative_edit.setFixedHeight(48)
+        bind(request, "negative_prompt", self.negative_edit)
+        form.addRow("Keep out", self.negative_edit)
+        self._show_model("model")
+        self._show_seed("seed")
+        self.set_open(False)
+
+    def set_open(self, open_: bool) -> None:
+        self.toggle.setChecked(open_)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
+        self.body.setVisible(open_)
+
+    def is_open(self) -> bool:
+        return self.toggle.isChecked()
+
+    # -- model box -------------------------------------------------------------------------------
+
+    def _row_of(self, ref: str) -> int:
+        ref = normalize_ref(ref)
+        rows = range(self.model_combo.count())
+        return next((i for i in rows if normalize_ref(self.model_combo.itemText(i)) == ref), -1)
+
+    def _model_edited(self, text: str) -> None:
+        if normalize_ref(text) != self.request.model:
+            self.request.set("model", normalize_ref(text))
+        self.models.choose(text)
+
+    def _show_model(self, field: str) -> None:
+        if field != "model" or normalize_ref(self.model_combo.currentText()) == self.request.model:
+            return
+        row = self._row_of(self.request.model)
+        if row < 0:
+            self.model_combo.insertItem(0, self.request.model)
+            row = 0
+        self.model_combo.setCurrentIndex(row)
+
+    def _show_entries(self, entries: list) -> None:
+        """Offer every ready model (with kind and size), keeping what the user is typing."""
+        typed = self.model_combo.currentText()
+        for entry in entries:
+            if entry.state != READY:
+                continue
+            row = self._row_of(entry.ref)
+            if row < 0:
+                self.model_combo.addItem(entry.ref)
+                row = self.model_combo.count() - 1
+            kind = {TXT2IMG: "text-to-image", INPAINT: "inpainting"}.get(entry.kind, "model")
+            tip = f"{entry.name}: {kind}, {human_size(entry.size_bytes or 0)}"
+            self.model_combo.setItemData(row, tip, Qt.ItemDataRole.ToolTipRole)
+        if self.model_combo.currentText() != typed:  # changing the current row's data resets the text
+            self.model_combo.setEditText(typed)
+
+    # -- size and seed ---------------------------------------------------------------------------
+
+    def _aspect(self, w: int, h: int) -> None:
+        longest = max(self.request.width, self.request.height)
+        scale = longest / max(w, h)
+        self.request.set("width", max(64, round(w * scale / 8) * 8))
+        self.request.set("height", max(64, round(h * scale / 8) * 8))
+
+    def _seed_edited(self, value: float) -> None:
+        if value == RANDOM:
+            self.request.lock_seed(False)
+        elif int(value) != self.request.seed or not self.request.seed_locked:
+            self.request.reuse_seed(int(value))
+
+    def _show_seed(self, field: str) -> None:
+        if field not in ("seed", "seed_locked"):
+            return
+        locked = self.request.seed_locked
+        shown = self.request.seed if locked and self.request.seed is not None else RANDOM
+        self.seed_spin.blockSignals(True)
+        self.seed_spin.setValue(shown)
+        self.seed_spin.blockSignals(False)
+        self.seed_lock.blockSignals(True)
+        self.seed_lock.setChecked(locked)
+        self.seed_lock.blockSignals(False)
+        self.seed_lock.setText("Locked" if locked else "Random")
+        self.seed_lock.setToolTip(
+            "Locked: every job starts from this seed, so a result can be made again. Click for a new random seed "
+            "each job."
+            if locked
+            else "Random: a new seed for every job. Click to lock the seed of the last image made."
+        )
+
+
+def _spin(spin, name: str, accessible: str, limits: tuple, tip: str):
+    spin.setObjectName(name)
+    spin.setAccessibleName(accessible)
+    spin.setRange(*limits)
+    spin.setToolTip(tip)
+    spin.setMinimumWidth(64)
+    return spin

@@ -1,0 +1,280 @@
+"""What the window's buttons, menus and shortcuts do: turn the state into a job, open and export
+files, delete and undo. Panels emit requests; these actions call the state models' actions and
+show dialogs. No generation logic here either: jobs run in ``desktop.jobs`` on the worker."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from desktop.errors import InvalidParameters, MetadataError
+from desktop.gallery import GalleryItem
+from desktop.imageops import fit_for_generation, open_image
+from desktop.jobs import Job
+from desktop.metadata import read_params
+from desktop.params import INPAINT, TXT2IMG
+from desktop.state import notices as n
+from desktop.ui.export_dialog import ExportDialog
+from desktop.ui.logo_export_dialog import LogoExportDialog
+from desktop.ui.mask_canvas import BRUSH, ERASER
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp)"
+UNDO_DELETE_MS = 10_000
+
+
+class WindowActions(QObject):
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.request, self.jobs, self.models = window.request, window.jobs, window.models
+        self.gallery, self.notices = window.gallery, window.notices
+
+    # -- jobs ------------------------------------------------------------------------------------
+
+    def generate(self) -> None:
+        self._submit(TXT2IMG)
+
+    def inpaint(self) -> None:
+        if not self.window.canvas_panel.canvas.has_mask():
+            self.notices.set(
+                n.INPUT, "Paint over the part of the image to regenerate first (the mask is empty).", n.ERROR
+            )
+            return
+        self._submit(INPAINT)
+
+    def _submit(self, mode: str) -> None:
+        canvas = self.window.canvas_panel.canvas
+        try:
+            params = self.request.to_params(mode, canvas.image_size() if mode == INPAINT else None)
+        except InvalidParameters as error:
+            self._invalid(error)
+            return
+        params = params.with_resolved_seed()
+        job = Job(params, inpaint_model=self.models.inpaint_model())
+        if mode == INPAINT:
+            job.image, job.mask, job.parent_id = canvas.image(), canvas.mask(), canvas.source_item_id
+        self.models.remember(params.model)
+        self.jobs.submit(job)
+
+    def _invalid(self, error: InvalidParameters) -> None:
+        self.notices.set(n.INPUT, error.message, n.ERROR)
+        widget = self.window.field_widget(error.field)
+        if widget is not None:
+            if widget is self.window.advanced.body or self.window.advanced.isAncestorOf(widget):
+                self.window.advanced.set_open(True)
+            widget.setFocus()
+
+    def vary(self, item: GalleryItem) -> None:
+        """Variations of ``item`` (a new seed each, unless the seed is locked)."""
+        try:
+            params = item.params.variation(round(self.request.variation, 2))
+        except InvalidParameters as error:
+            self._invalid(error)
+            return
+        if self.request.seed_locked:
+            params = replace(params, seed=self.request.seed)
+        self._submit_from(item, params)
+
+    def upscale(self, item: GalleryItem) -> None:
+        """``item`` at twice the size, redrawn lightly."""
+        try:
+            params = item.params.upscaled()
+        except InvalidParameters as error:
+            self._invalid(error)
+            return
+        self._submit_from(item, params)
+
+    def _submit_from(self, item: GalleryItem, params) -> None:
+        """``params`` made from ``item`` with the current model, saved as its child."""
+        try:
+            params = replace(params, model=self.request.model, steps=self.request.steps).with_resolved_seed()
+            with Image.open(item.path) as opened:
+                image = opened.convert("RGB")
+        except InvalidParameters as error:
+            self._invalid(error)
+            return
+        except OSError as error:
+            self.notices.set(n.FILES, f"Could not open {item.path.name}: {error}", n.ERROR)
+            return
+        self.jobs.submit(Job(params, image=image, parent_id=item.id, inpaint_model=self.models.inpaint_model()))
+
+    def cancel(self) -> None:
+        self.jobs.cancel()
+
+    # -- files -----------------------------------------------------------------------------------
+
+    def choose_image(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self.window, "Open image", str(Path.home()), IMAGE_FILTER)
+        if path:
+            self.open_image_file(path)
+
+    def open_image_file(self, path: str) -> None:
+        """Open a picture into the canvas; offer to restore the parameters embedded in it."""
+        try:
+            opened = open_image(path)
+        except InvalidParameters as error:
+            self.notices.set(n.FILES, error.message, n.ERROR)
+            return
+        self.notices.clear(n.FILES)
+        try:
+            params = read_params(opened)
+        except MetadataError:
+            params = None
+        image, note = fit_for_generation(opened)
+        self.window.canvas_panel.show_image(image)
+        self.request.set("width", image.width)
+        self.request.set("height", image.height)
+        self.window.statusBar().showMessage(f"Opened {Path(path).name}. {note}".strip(), 6000)
+        question = f"{Path(path).name} was made with Stable Diffusion. Restore its prompt and settings?"
+        if params is not None and self.window.ask("Restore parameters?", question):
+            self.request.apply(params)
+
+    def new_canvas(self) -> None:
+        canvas = self.window.canvas_panel.canvas
+        canvas.set_blank(self.request.width, self.request.height)
+
+    def export(self, item: GalleryItem) -> None:
+        dialog = ExportDialog(item, self.window.settings, self.window)
+        dialog.exported.connect(lambda path: self.window.statusBar().showMessage(f"Exported {path}", 6000))
+        dialog.open()
+
+    def logo_files(self, item: GalleryItem) -> None:
+        dialog = LogoExportDialog(item, self.window.settings, self.window, brand=self.request.brand_name)
+        dialog.exported.connect(self._files_written)
+        dialog.open()
+
+    def brand_kit(self, item: GalleryItem) -> None:
+        from desktop.ui.brand_kit_dialog import BrandKitDialog
+
+        dialog = BrandKitDialog(self.window, item, self.window.settings)
+        dialog.written.connect(self._files_written)
+        dialog.open()
+
+    def _files_written(self, paths: list) -> None:
+        folder = Path(paths[0]).parent if paths else ""
+        self.window.statusBar().showMessage(f"Wrote {len(paths)} files to {folder}", 8000)
+
+    # -- gallery ---------------------------------------------------------------------------------
+
+    def delete(self, item: GalleryItem) -> None:
+        if not self.gallery.delete(item):
+            return
+        window = self.window
+        window.undo_delete_button.show()
+        window.statusBar().showMessage(
+            "Deleted. Ctrl+Z or Undo delete brings it back; so does the Trash.", UNDO_DELETE_MS
+        )
+        self._undo_timer.start(UNDO_DELETE_MS)
+
+    def undo_delete(self) -> None:
+        self.gallery.undo_delete()
+        self._end_undo_offer()
+
+    def _end_undo_offer(self) -> None:
+        """The button and the "Deleted." message go together, so neither outlives the other."""
+        self._undo_timer.stop()
+        self.window.undo_delete_button.hide()
+        self.window.statusBar().clearMessage()
+
+    def undo(self) -> None:
+        """Ctrl+Z: a delete in the gallery when the gallery has the focus, else the last mask edit."""
+        focus = QApplication.focusWidget()
+        if self.gallery.trash and focus is not None and self.window.gallery_panel.isAncestorOf(focus):
+            self.undo_delete()
+        else:
+            self.window.canvas_panel.canvas.undo_stack.undo()
+
+    def reuse_parameters(self, item: GalleryItem) -> None:
+        self.request.apply(item.params)
+
+    def reuse_seed(self, item: GalleryItem) -> None:
+        self.request.reuse_seed(item.params.seed)
+
+    def copy_seed(self, item: GalleryItem) -> None:
+        QGuiApplication.clipboard().setText(str(item.params.seed))
+        self.window.statusBar().showMessage(f"Seed {item.params.seed} copied.", 3000)
+
+    def show_in_folder(self, item: GalleryItem) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(item.path.parent)))
+
+    # -- menus and shortcuts ---------------------------------------------------------------------
+
+    def build_menus(self) -> None:
+        window, canvas_panel = self.window, self.window.canvas_panel
+        canvas = canvas_panel.canvas
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.timeout.connect(self._end_undo_offer)
+        selected = self._with_selected
+        file_menu = window.menuBar().addMenu("&File")
+        file_menu.addAction(self._action("Open image…", QKeySequence.StandardKey.Open, self.choose_image))
+        file_menu.addAction(self._action("New blank canvas", "Ctrl+Shift+N", self.new_canvas))
+        file_menu.addAction(self._action("Export selected as PNG…", "Ctrl+E", selected(self.export)))
+        file_menu.addAction(self._action("Export logo files…", "Ctrl+Shift+E", selected(self.logo_files)))
+        file_menu.addAction(self._action("Brand kit…", "Ctrl+K", selected(self.brand_kit), name="brandKitAction"))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Models…", "Ctrl+Shift+M", window.open_model_manager, name="modelsAction"))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Quit", QKeySequence.StandardKey.Quit, window.close))
+        edit_menu = window.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self._action("Undo", QKeySequence.StandardKey.Undo, self.undo, name="undoAction"))
+        edit_menu.addAction(self._action("Redo mask edit", "Ctrl+Shift+Z", canvas.undo_stack.redo))
+        generate_menu = window.menuBar().addMenu("&Generate")
+        generate_menu.addAction(self._action("Generate", "Ctrl+Return", self.generate, name="generateAction"))
+        generate_menu.addAction(
+            self._action("Inpaint masked area", "Ctrl+Shift+Return", self.inpaint, name="inpaintAction")
+        )
+        generate_menu.addAction(self._action("More like this", "Ctrl+M", selected(self.vary)))
+        generate_menu.addAction(self._action("Upscale ×2", "Ctrl+U", selected(self.upscale)))
+        generate_menu.addAction(self._action("Cancel", "Esc", self.cancel))
+        mask_menu = window.menuBar().addMenu("&Mask")
+        mask_menu.addAction(self._action("Clear mask", "", canvas.clear_mask))
+        mask_menu.addAction(self._action("Invert mask", "Ctrl+I", canvas.invert_mask))
+        mask_menu.addSeparator()
+        mask_menu.addAction(self._action("Brush", "B", lambda: canvas_panel.set_tool(BRUSH)))
+        mask_menu.addAction(self._action("Eraser", "E", lambda: canvas_panel.set_tool(ERASER)))
+        mask_menu.addAction(self._action("Smaller brush", "[", lambda: canvas_panel.step_brush(-1)))
+        mask_menu.addAction(self._action("Larger brush", "]", lambda: canvas_panel.step_brush(+1)))
+
+        view = window.gallery_panel.gallery_view
+        scoped = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for text, shortcut, handler in (
+            ("Open in canvas", "Return", lambda item: canvas_panel.show_item(item)),
+            ("Reuse parameters", "", self.reuse_parameters),
+            ("Reuse seed", "", self.reuse_seed),
+            ("Copy seed", "", self.copy_seed),
+            ("More like this", "", self.vary),
+            ("Upscale ×2", "", self.upscale),
+            ("Export PNG…", "", self.export),
+            ("Logo files…", "", self.logo_files),
+            ("Brand kit…", "", self.brand_kit),
+            ("Show in folder", "", self.show_in_folder),
+            ("Delete", QKeySequence.StandardKey.Delete, self.delete),
+        ):
+            self._action(text, shortcut, selected(handler), widget=view, context=scoped)
+
+    def _with_selected(self, handler):
+        def run() -> None:
+            if self.gallery.selected is not None:
+                handler(self.gallery.selected)
+            else:
+                self.notices.set(n.FILES, "Select a logo in the gallery first.", n.INFO)
+
+        return run
+
+    def _action(self, text, shortcut, slot, *, widget=None, context=Qt.ShortcutContext.WindowShortcut, name=""):
+        owner = widget or self.window
+        action = QAction(text, owner)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(context)
+        action.triggered.connect(slot)
+        if name:
+            action.setObjectName(name)
+        owner.addAction(action)
+        return action
