@@ -56,6 +56,7 @@ class RequestModel(QObject):
         self.presets = presets if presets is not None else load_presets()
         defaults = GenerationParams("-").to_dict()
         self._values = {name: defaults[name] for name in PARAM_FIELDS} | dict(EXTRA_DEFAULTS)
+        self._values["colors"] = tuple(self._values["colors"])
         self._values["prompt"] = ""
 
     def __getattr__(self, name: str):
@@ -104,8 +105,9 @@ class RequestModel(QObject):
         self.set("seed", seed)
         self.set("seed_locked", True)
 
-    def job_started(self, params: GenerationParams) -> None:
-        """A job is running with ``params`` (seed chosen): remember its seed for the lock."""
+    def image_made(self, params: GenerationParams) -> None:
+        """An image was made with ``params``: remember its seed for the lock (a job that fails
+        before making one leaves the seed alone)."""
         self.set("last_seed", params.seed)
 
     def to_params(self, mode: str, size: tuple[int, int] | None = None) -> GenerationParams:

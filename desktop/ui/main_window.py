@@ -154,7 +154,6 @@ class MainWindow(QMainWindow):
         self.notices_panel.linkActivated.connect(self._link)
         self.advanced.manageModels.connect(self.open_model_manager)
         self.advanced.deviceChosen.connect(self._device_chosen)
-        self.jobs.job_started.connect(self._job_started)
         self.jobs.image_saved.connect(self._image_saved)
         request.changed.connect(self._request_changed)
         models.device_changed.connect(lambda text: self.device_label.setText(f"Device: {text}"))
@@ -191,10 +190,8 @@ class MainWindow(QMainWindow):
         self.request.set("steps", steps)
         self.request.set("guidance", guidance)
 
-    def _job_started(self, job) -> None:
-        self.request.job_started(job.params)
-
     def _image_saved(self, job, item, image) -> None:
+        self.request.image_made(item.params)
         self.gallery.added(item)
 
     def _open_item(self, item_id: str) -> None:

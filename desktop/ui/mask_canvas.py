@@ -98,6 +98,10 @@ class MaskCanvas(QWidget):
     def image_size(self) -> tuple[int, int]:
         return self._image.width(), self._image.height()
 
+    def previewing(self) -> bool:
+        """True while a live preview is shown in place of the image."""
+        return self._preview is not None
+
     def show_preview(self, preview: Image.Image | None) -> None:
         """Show a live preview over the image (None goes back to the image)."""
         self._preview = pil_to_qimage(preview.convert("RGB")) if preview is not None else None
