@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_export(args)
     if args.command == "download":
         return run_download(args)
+    if args.command == "kit":
+        from desktop.kit_command import run_kit
+
+        return run_kit(args)
     return run_window(args.model, args.device, args.smoke_test)
 
 

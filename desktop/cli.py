@@ -23,6 +23,7 @@ from desktop.errors import (
     ModelLoadError,
     ModelNotAvailable,
 )
+from desktop.kit_command import add_kit_command
 from desktop.params import IMG2IMG, INPAINT, TXT2IMG, GenerationParams
 from desktop.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
 
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--layout", choices=("horizontal", "stacked"), default="horizontal")
     export.add_argument("--text-color", default="", help="wordmark colour (default: the first palette colour)")
     export.add_argument("--overwrite", action="store_true", help="replace files that already exist")
+    add_kit_command(commands)
     return parser
 
 
