@@ -1,8 +1,11 @@
 """Generation parameters inside PNG files.
 
 Two text chunks are written: ``parameters`` in the A1111 format, which A1111, Krita AI Diffusion,
-Civitai and others read, and ``logo_studio`` with exact JSON for a lossless restore. Reading
-prefers our JSON and falls back to A1111 text written by any tool. Everything read is untrusted:
+Civitai and others read, and ``logo_studio`` with exact JSON for a lossless restore: every request
+field, including the model and the model family that made the image (sd15, sdxl or flux; PNGs
+written before families existed read back with family ''). The A1111 text stays what A1111 writes
+(the family is not an A1111 field). Reading prefers our JSON and falls back to A1111 text written
+by any tool. Everything read is untrusted:
 parsing never evaluates anything, and any malformed input ends in :class:`MetadataError`.
 """
 
@@ -146,7 +149,7 @@ def parse_a1111_text(text: str) -> GenerationParams:
 
 
 def to_json_text(params: GenerationParams) -> str:
-    """Exact JSON for a lossless restore."""
+    """Exact JSON for a lossless restore (every field, the model and its family included)."""
     return json.dumps({"version": 1, "params": params.to_dict()}, sort_keys=True)
 
 

@@ -30,6 +30,7 @@ SEED_MAX = 2**32 - 1
 MASK_BLUR_RANGE = (0, 64)
 PADDING_RANGE = (0, 256)
 MAX_COLORS = 4
+FAMILIES = ("sd15", "sdxl", "flux")  # model families (desktop.engine.families); "" = not recorded
 
 _HEX_COLOR = re.compile(r"^#[0-9a-f]{6}$")
 
@@ -42,6 +43,8 @@ class GenerationParams:
     the chosen seed is recorded. Image *i* of a batch uses ``seed + i``. ``colors`` are the brand
     colours and ``background`` the background colour, as ``#rrggbb``. ``model`` is a hub repo
     id, a local folder or a ``.safetensors`` file; empty means the app's current model.
+    ``family`` is the model family that made the image (sd15, sdxl or flux): the engine records it
+    in each result; '' in a request, and in images saved before families existed.
     ``strength`` applies to inpainting and image-to-image; ``mask_blur``,
     ``inpaint_only_masked`` and ``inpaint_padding`` to inpainting only.
     """
@@ -52,6 +55,7 @@ class GenerationParams:
     colors: tuple[str, ...] = ()
     background: str = ""
     model: str = ""
+    family: str = ""
     scheduler: str = DEFAULT_SCHEDULER
     steps: int = 25
     guidance: float = 7.5
@@ -157,6 +161,7 @@ _LABELS = {
     "colors": "Colours",
     "background": "Background colour",
     "model": "Model",
+    "family": "Model family",
     "scheduler": "Sampler",
     "steps": "Steps",
     "guidance": "Guidance",
@@ -193,13 +198,15 @@ def _check_color(name: str, value: str) -> None:
 
 
 def _validate(p: GenerationParams) -> None:
-    for name in ("prompt", "negative_prompt", "model", "mode", "scheduler", "background"):
+    for name in ("prompt", "negative_prompt", "model", "family", "mode", "scheduler", "background"):
         if not isinstance(getattr(p, name), str):
             raise InvalidParameters(name, f"{_LABELS[name]} must be text.")
     if not p.prompt.strip():
         raise InvalidParameters("prompt", "Describe the logo first: the prompt is empty.")
     if p.mode not in MODES:
         raise InvalidParameters("mode", f"Mode must be one of {', '.join(MODES)}, not {p.mode!r}.")
+    if p.family and p.family not in FAMILIES:
+        raise InvalidParameters("family", f"Model family must be one of {', '.join(FAMILIES)}, not {p.family!r}.")
     if p.scheduler not in SCHEDULERS:
         raise InvalidParameters("scheduler", f"Unknown sampler {p.scheduler!r}; choose one of {', '.join(SCHEDULERS)}.")
     for name in ("width", "height"):

@@ -1,7 +1,10 @@
 """The samplers users can pick, by the names A1111 and most SD tools show.
 
 Plain data, so that parameter validation and metadata parsing need no torch import. The engine
-turns an entry into a diffusers scheduler with ``getattr(diffusers, class_name).from_config``.
+turns an entry into a diffusers scheduler with ``getattr(diffusers, class_name).from_config`` on
+the loaded model's own scheduler config. Stable Diffusion 1.5 and SDXL models predict noise and
+use ``SD_SCHEDULERS``; FLUX.1 models are flow-matching models and use ``FLOW_SCHEDULERS`` (each
+family lists the ones that apply to it, see ``desktop.engine.families``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,16 @@ SCHEDULERS: dict[str, tuple[str, dict]] = {
     "LCM": ("LCMScheduler", {}),
     "Euler a (trailing)": ("EulerAncestralDiscreteScheduler", {"timestep_spacing": "trailing"}),
     "Euler (trailing)": ("EulerDiscreteScheduler", {"timestep_spacing": "trailing"}),
+    # Flow matching (FLUX.1): the model's own Euler sampler, and the same with Karras or exponential
+    # spacing of the (size-shifted) noise levels. Deterministic for a seed; they work for text-to-image,
+    # inpainting and image-to-image alike.
+    "Flow Euler": ("FlowMatchEulerDiscreteScheduler", {}),
+    "Flow Euler Karras": ("FlowMatchEulerDiscreteScheduler", {"use_karras_sigmas": True}),
+    "Flow Euler Exponential": ("FlowMatchEulerDiscreteScheduler", {"use_exponential_sigmas": True}),
 }
+
+FLOW_SCHEDULERS: tuple[str, ...] = tuple(name for name in SCHEDULERS if name.startswith("Flow "))
+SD_SCHEDULERS: tuple[str, ...] = tuple(name for name in SCHEDULERS if name not in FLOW_SCHEDULERS)
 
 DEFAULT_SCHEDULER = "DPM++ 2M Karras"
 

@@ -1,10 +1,13 @@
-"""Build tiny, randomly initialised Stable Diffusion model folders, fully offline.
+"""Build tiny, randomly initialised diffusion model folders of every family, fully offline.
 
 The components are the real diffusers/transformers classes at tiny sizes, so the app's loading,
 scheduling, inpainting and saving code runs exactly as it does for a full-size model; only the
 pictures are noise. The tokenizer files are written here, not downloaded.
 
-Usage: ``python tests/make_tiny_model.py OUTDIR`` writes ``OUTDIR/txt2img`` and ``OUTDIR/inpaint``.
+Usage: ``python tests/make_tiny_model.py OUTDIR`` writes ``OUTDIR/txt2img`` and ``OUTDIR/inpaint``
+(Stable Diffusion 1.5 class), ``OUTDIR/sdxl`` (SDXL: two CLIP text encoders, the second with a
+projection, real CLIP tokenizer classes) and ``OUTDIR/flux`` (FLUX.1: a CLIP and a T5 text encoder,
+a T5 tokenizer built here), each a diffusers folder that ``from_pretrained`` loads.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ def _byte_symbols() -> list[str]:
     return [chr(code) for code in codes]
 
 
-def build_tokenizer():
-    """A byte-level CLIP tokenizer: every byte, every byte ending a word, and a few merges."""
+def build_tokenizer(pad_token: str = "<|endoftext|>"):
+    """A byte-level CLIP tokenizer: every byte, every byte ending a word, and a few merges.
+
+    SDXL's second tokenizer pads with "!" instead of the end marker, as the real one does."""
     from transformers import CLIPTokenizer
 
     symbols = _byte_symbols()
@@ -40,14 +45,75 @@ def build_tokenizer():
         vocab.setdefault("".join(merge), len(vocab))
     for special in ("<|startoftext|>", "<|endoftext|>"):
         vocab[special] = len(vocab)
-    return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=77)
+    return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=77, pad_token=pad_token)
+
+
+def build_t5_tokenizer():
+    """A SentencePiece-style (Unigram) T5 tokenizer: pad, end and unknown markers, every letter,
+    digit and common punctuation with and without the word-start mark, and a few words."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
+    from transformers import T5TokenizerFast
+
+    pieces = ["<pad>", "</s>", "<unk>", "▁"]
+    characters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:!?'\"-#()/&+"
+    pieces += [f"▁{c}" for c in characters] + list(characters)
+    pieces += ["▁logo", "▁fox", "▁flat", "▁vector", "▁minimal", "▁icon", "▁white", "▁background", "▁a", "▁the"]
+    vocab = [(piece, 0.0 if index < 3 else -float(index % 50) - 1.0) for index, piece in enumerate(pieces)]
+    model = Tokenizer(models.Unigram(vocab, unk_id=2, byte_fallback=False))
+    model.normalizer = normalizers.Sequence([normalizers.Replace("  ", " ")])
+    model.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    model.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    return T5TokenizerFast(
+        tokenizer_object=model,
+        pad_token="<pad>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        extra_ids=0,
+        model_max_length=512,
+    )
+
+
+def _clip_text_config(vocab_size: int, hidden_size: int = 32, layers: int = 5, projection_dim: int | None = None):
+    from transformers import CLIPTextConfig
+
+    extra = {"projection_dim": projection_dim} if projection_dim else {}
+    return CLIPTextConfig(
+        bos_token_id=vocab_size - 2,
+        eos_token_id=vocab_size - 1,
+        hidden_size=hidden_size,
+        intermediate_size=37,
+        layer_norm_eps=1e-05,
+        num_attention_heads=4,
+        num_hidden_layers=layers,
+        pad_token_id=vocab_size - 1,
+        vocab_size=vocab_size,
+        max_position_embeddings=77,
+        **extra,
+    )
+
+
+def _tiny_vae(latent_channels: int = 4, **config):
+    import torch
+    from diffusers import AutoencoderKL
+
+    torch.manual_seed(0)
+    return AutoencoderKL(
+        block_out_channels=(32, 64),
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
+        latent_channels=latent_channels,
+        norm_num_groups=32,
+        **config,
+    )
 
 
 def build_components(in_channels: int, vocab_size: int) -> dict:
     """Tiny UNet/VAE/CLIP components; ``in_channels`` is 4 for text-to-image, 9 for inpainting."""
     import torch
-    from diffusers import AutoencoderKL, DPMSolverMultistepScheduler, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel
+    from diffusers import DPMSolverMultistepScheduler, UNet2DConditionModel
+    from transformers import CLIPTextModel
 
     torch.manual_seed(0)
     unet = UNet2DConditionModel(
@@ -62,31 +128,9 @@ def build_components(in_channels: int, vocab_size: int) -> dict:
         attention_head_dim=8,
         norm_num_groups=32,
     )
+    vae = _tiny_vae()
     torch.manual_seed(0)
-    vae = AutoencoderKL(
-        block_out_channels=(32, 64),
-        in_channels=3,
-        out_channels=3,
-        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
-        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
-        latent_channels=4,
-        norm_num_groups=32,
-    )
-    torch.manual_seed(0)
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            bos_token_id=vocab_size - 2,
-            eos_token_id=vocab_size - 1,
-            hidden_size=32,
-            intermediate_size=37,
-            layer_norm_eps=1e-05,
-            num_attention_heads=4,
-            num_hidden_layers=5,
-            pad_token_id=vocab_size - 1,
-            vocab_size=vocab_size,
-            max_position_embeddings=77,
-        )
-    )
+    text_encoder = CLIPTextModel(_clip_text_config(vocab_size))
     scheduler = DPMSolverMultistepScheduler(
         beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", steps_offset=1
     )
@@ -111,14 +155,149 @@ def make_tiny_model(folder: Path, *, inpaint: bool = False) -> Path:
     return folder
 
 
+def make_tiny_sdxl(folder: Path, *, inpaint: bool = False) -> Path:
+    """Save a tiny SDXL pipeline (9-channel inpainting one with ``inpaint``) to ``folder``.
+
+    Like SDXL: a CLIP text encoder and a larger one with a projection (the pooled text embedding
+    and size conditioning feed the UNet's "text_time" embedding), the two hidden states side by side
+    as the UNet's cross-attention input. The second encoder has 10 layers and a wider hidden size
+    than the first, as in SDXL, so a single-file checkpoint of it is recognised as SDXL."""
+    import torch
+    from diffusers import (
+        EulerDiscreteScheduler,
+        StableDiffusionXLInpaintPipeline,
+        StableDiffusionXLPipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import CLIPTextModel, CLIPTextModelWithProjection
+
+    tokenizer, tokenizer_2 = build_tokenizer(), build_tokenizer(pad_token="!")
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=2,
+        sample_size=32,
+        in_channels=9 if inpaint else 4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(2, 4),
+        use_linear_projection=True,
+        addition_embed_type="text_time",
+        addition_time_embed_dim=8,
+        transformer_layers_per_block=(1, 2),
+        projection_class_embeddings_input_dim=6 * 8 + 32,  # six size numbers + the pooled text embedding
+        cross_attention_dim=32 + 64,  # both encoders' hidden states, concatenated
+        norm_num_groups=32,
+    )
+    torch.manual_seed(0)
+    text_encoder = CLIPTextModel(_clip_text_config(len(tokenizer), hidden_size=32))
+    torch.manual_seed(0)
+    text_encoder_2 = CLIPTextModelWithProjection(
+        _clip_text_config(len(tokenizer_2), hidden_size=64, layers=10, projection_dim=32)
+    )
+    scheduler = EulerDiscreteScheduler(
+        beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", steps_offset=1, timestep_spacing="leading"
+    )
+    pipeline_class = StableDiffusionXLInpaintPipeline if inpaint else StableDiffusionXLPipeline
+    pipe = pipeline_class(
+        vae=_tiny_vae(),
+        text_encoder=text_encoder,
+        text_encoder_2=text_encoder_2,
+        tokenizer=tokenizer,
+        tokenizer_2=tokenizer_2,
+        unet=unet,
+        scheduler=scheduler,
+    )
+    pipe.save_pretrained(Path(folder), safe_serialization=True)
+    return folder
+
+
+def make_tiny_flux(folder: Path, *, fill: bool = False, guidance_embeds: bool = True) -> Path:
+    """Save a tiny FLUX.1 pipeline to ``folder``: dev-like (guidance embedded) by default,
+    schnell-like with ``guidance_embeds=False``, or a Fill (inpainting) model with ``fill``.
+
+    The VAE has 16 latent channels like FLUX's, packed 2×2 into 64 transformer channels; a Fill
+    transformer also reads the packed masked image (64) and the packed mask (one channel per pixel
+    of a latent cell: 2×2 for this two-level VAE, ×4 when packed)."""
+    import torch
+    from diffusers import FlowMatchEulerDiscreteScheduler, FluxFillPipeline, FluxPipeline, FluxTransformer2DModel
+    from transformers import CLIPTextModel, T5Config, T5EncoderModel
+
+    tokenizer, tokenizer_2 = build_tokenizer(), build_t5_tokenizer()
+    latent_channels, vae_scale = 16, 2
+    packed = latent_channels * 4
+    torch.manual_seed(0)
+    transformer = FluxTransformer2DModel(
+        patch_size=1,
+        in_channels=packed * 2 + vae_scale * vae_scale * 4 if fill else packed,
+        out_channels=packed,
+        num_layers=1,
+        num_single_layers=1,
+        attention_head_dim=16,
+        num_attention_heads=2,
+        joint_attention_dim=32,
+        pooled_projection_dim=32,
+        guidance_embeds=guidance_embeds,
+        axes_dims_rope=[4, 4, 8],
+    )
+    torch.manual_seed(0)
+    text_encoder = CLIPTextModel(_clip_text_config(len(tokenizer)))
+    torch.manual_seed(0)
+    text_encoder_2 = T5EncoderModel(
+        T5Config(
+            vocab_size=len(tokenizer_2),
+            d_model=32,
+            d_ff=37,
+            d_kv=8,
+            num_layers=2,
+            num_heads=4,
+            relative_attention_num_buckets=8,
+            pad_token_id=0,
+            eos_token_id=1,
+            decoder_start_token_id=0,
+        )
+    )
+    vae = _tiny_vae(
+        latent_channels, use_quant_conv=False, use_post_quant_conv=False, shift_factor=0.1159, scaling_factor=0.3611
+    )
+    dynamic = guidance_embeds  # FLUX.1-dev shifts its schedule with the image size; schnell does not
+    scheduler = FlowMatchEulerDiscreteScheduler(
+        base_image_seq_len=256,
+        base_shift=0.5,
+        max_image_seq_len=4096,
+        max_shift=1.15,
+        shift=3.0 if dynamic else 1.0,
+        use_dynamic_shifting=dynamic,
+    )
+    pipeline_class = FluxFillPipeline if fill else FluxPipeline
+    pipe = pipeline_class(
+        scheduler=scheduler,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        text_encoder_2=text_encoder_2,
+        tokenizer_2=tokenizer_2,
+        transformer=transformer,
+    )
+    pipe.save_pretrained(Path(folder), safe_serialization=True)
+    return folder
+
+
 def make_tiny_models(outdir: Path) -> tuple[Path, Path]:
-    """Write ``outdir/txt2img`` and ``outdir/inpaint``; returns both folders."""
+    """Write ``outdir/txt2img`` and ``outdir/inpaint`` (SD 1.5 class); returns both folders."""
     outdir = Path(outdir)
     return make_tiny_model(outdir / "txt2img"), make_tiny_model(outdir / "inpaint", inpaint=True)
+
+
+def make_tiny_family_models(outdir: Path) -> tuple[Path, Path]:
+    """Write ``outdir/sdxl`` and ``outdir/flux``; returns both folders."""
+    outdir = Path(outdir)
+    return make_tiny_sdxl(outdir / "sdxl"), make_tiny_flux(outdir / "flux")
 
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python tests/make_tiny_model.py OUTDIR")
-    for path in make_tiny_models(Path(sys.argv[1])):
+    for path in (*make_tiny_models(Path(sys.argv[1])), *make_tiny_family_models(Path(sys.argv[1]))):
         print(path)

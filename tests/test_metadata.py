@@ -1,4 +1,5 @@
 import contextlib
+import dataclasses
 import io
 import random
 
@@ -158,3 +159,26 @@ def test_img2img_round_trips_and_a1111_hires_fix_stays_text_to_image():
         "fox\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.7"
     )
     assert (img2img.mode, img2img.strength) == ("img2img", 0.7)
+
+
+def test_the_family_is_kept_in_our_json_and_pngs_from_before_families_still_read():
+    import json
+
+    from desktop.metadata import JSON_KEY, parse_json_text, to_json_text
+
+    params = GenerationParams("fox", model="black-forest-labs/FLUX.1-schnell", family="flux", scheduler="Flow Euler")
+    data = json.loads(to_json_text(params))["params"]
+    assert (data["family"], data["model"]) == ("flux", "black-forest-labs/FLUX.1-schnell")
+    assert read_params(saved_png(params)) == params
+    del data["family"]  # written by Logo Studio before it knew families
+    old = parse_json_text(json.dumps({"version": 1, "params": data}))
+    assert old.family == "" and old == dataclasses.replace(params, family="")
+    text = to_a1111_text(params)  # other tools read the A1111 text; the family is ours only
+    assert "family" not in text.lower() and "Sampler: Flow Euler," in text and JSON_KEY not in text
+
+
+def test_a_flow_sampler_with_a_schedule_type_round_trips_through_a1111_text():
+    params = GenerationParams("fox", scheduler="Flow Euler Karras", seed=1)
+    text = to_a1111_text(params)
+    assert "Sampler: Flow Euler, Schedule type: Karras" in text
+    assert parse_a1111_text(text).scheduler == "Flow Euler Karras"

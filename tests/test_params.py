@@ -40,6 +40,8 @@ def rejection(**changes) -> InvalidParameters:
         ({"colors": ("#FF0000",)}, "colors", "#rrggbb in lower case"),
         ({"colors": ("#112233",) * 5}, "colors", "at most 4 brand colours"),
         ({"background": "white"}, "background", "Background colour must be written #rrggbb"),
+        ({"family": "sd3"}, "family", "Model family must be one of sd15, sdxl, flux, not 'sd3'"),
+        ({"family": 3}, "family", "Model family must be text"),
     ],
 )
 def test_each_invalid_field_is_named_with_a_specific_message(changes, field, text):
@@ -99,3 +101,20 @@ def test_from_dict_rejects_wrong_types_naming_the_field(data, field):
     with pytest.raises(InvalidParameters) as caught:
         GenerationParams.from_dict(data)
     assert caught.value.field == field
+
+
+def test_family_defaults_are_applied_only_to_the_fields_asked_for():
+    from desktop.engine.families import FLUX_DEV, FLUX_SCHNELL, SD15, SDXL
+
+    params = GenerationParams("fox", steps=12, guidance=2.0, width=640, height=512)
+    assert FLUX_DEV.apply_defaults(params) == dataclasses.replace(
+        params, width=1024, height=1024, steps=28, guidance=3.5, scheduler="Flow Euler"
+    )
+    assert SDXL.apply_defaults(params, ["width"]) == dataclasses.replace(params, width=1024)
+    assert SD15.apply_defaults(GenerationParams("fox")) == GenerationParams("fox")  # today's defaults are SD 1.5's
+    assert FLUX_SCHNELL.describe() == "FLUX.1 schnell: 1024×1024, 4 steps, no guidance, Flow Euler, no negative prompt"
+    for family in (SD15, SDXL, FLUX_DEV):
+        assert all(
+            p.width % family.size_multiple == 0 == p.height % family.size_multiple for p in family.aspect_presets
+        )
+        assert family.default_sampler in family.samplers

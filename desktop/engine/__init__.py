@@ -1,15 +1,20 @@
-"""Plain-Python Stable Diffusion engine (no Qt): devices, models, generation."""
+"""Plain-Python diffusion engine (no Qt) for Stable Diffusion 1.5, SDXL and FLUX.1: devices,
+model families, models, generation."""
 
-from desktop.engine.devices import DeviceChoice, MemorySavers, choose_device, device_preference
+from desktop.engine.devices import DeviceChoice, MemoryPlan, MemorySavers, choose_device, device_preference
 from desktop.engine.engine import Engine, GeneratedImage, Progress
+from desktop.engine.families import AspectPreset, ModelFamily
 from desktop.engine.models import DEFAULT_MODEL, classify
 
 __all__ = [
     "DEFAULT_MODEL",
+    "AspectPreset",
     "DeviceChoice",
     "Engine",
     "GeneratedImage",
+    "MemoryPlan",
     "MemorySavers",
+    "ModelFamily",
     "Progress",
     "choose_device",
     "classify",

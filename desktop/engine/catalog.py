@@ -1,5 +1,7 @@
-"""Which models there are: the recommended ones (resources/models.json) and those already in the
-Hugging Face cache, so a model any other tool downloaded is offered instead of a new download."""
+"""Which models there are: the recommended ones (resources/models.json, per family and per kind of
+computer, each with its download size, the memory it needs and its licence in plain words) and
+those already in the Hugging Face cache, so a model any other tool downloaded is offered instead of
+a new download."""
 
 from __future__ import annotations
 
@@ -12,19 +14,47 @@ from pathlib import Path
 TXT2IMG = "txt2img"
 INPAINT = "inpaint"
 
-# The parts of a Stable Diffusion pipeline that Logo Studio downloads and loads.
-WEIGHTED_COMPONENTS = ("text_encoder", "unet", "vae")
-COMPONENTS = ("scheduler", "tokenizer", *WEIGHTED_COMPONENTS)
+# The parts of a pipeline that Logo Studio downloads and loads, for every family: Stable Diffusion
+# 1.5 has one text encoder and a UNet, SDXL a second text encoder and tokenizer, FLUX.1 a T5 text
+# encoder and tokenizer as the second ones and a transformer instead of the UNet. A repo holds only
+# its own family's parts, so allowing the union fetches exactly what its family needs.
+WEIGHTED_COMPONENTS = ("text_encoder", "text_encoder_2", "unet", "transformer", "vae")
+COMPONENTS = ("scheduler", "tokenizer", "tokenizer_2", *WEIGHTED_COMPONENTS)
+_SD_PARTS = ("scheduler", "tokenizer", "text_encoder", "unet", "vae")  # expected when model_index.json is missing
 
 
 @dataclass(frozen=True)
 class RecommendedModel:
+    """One recommended model. ``download_bytes`` and ``memory_bytes`` are approximate (the files
+    Logo Studio fetches; the GPU memory it runs in without memory savers); ``licence`` is its name,
+    ``licence_summary`` what it allows in plain words, ``commercial_use`` whether logos made with
+    it may be used commercially."""
+
     id: str
     name: str
     kind: str
     download_bytes: int
     licence: str
     alternatives: tuple[str, ...]
+    family: str = "sd15"
+    memory_bytes: int = 0
+    licence_summary: str = ""
+    commercial_use: bool = False
+    licence_url: str = ""
+
+    def licence_text(self) -> str:
+        """'FLUX.1 [dev] Non-Commercial License: ... Commercial use: no.'"""
+        use = "yes" if self.commercial_use else "no"
+        summary = f": {self.licence_summary}" if self.licence_summary else ""
+        return f"{self.licence}{summary} Logos made with it may be used commercially: {use}."
+
+
+@dataclass(frozen=True)
+class HardwareAdvice:
+    """The text-to-image model recommended for a kind of computer, and why."""
+
+    model: RecommendedModel
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -33,11 +63,15 @@ class CachedModel:
     kind: str
     size_bytes: int
     folder: Path
+    family: str = ""
+
+
+def _data() -> dict:
+    return json.loads(resources.files("desktop.resources").joinpath("models.json").read_text(encoding="utf-8"))
 
 
 def recommended_models() -> list[RecommendedModel]:
     """The recommended models, in the data file's order."""
-    text = resources.files("desktop.resources").joinpath("models.json").read_text(encoding="utf-8")
     return [
         RecommendedModel(
             entry["id"],
@@ -46,9 +80,25 @@ def recommended_models() -> list[RecommendedModel]:
             int(entry["download_bytes"]),
             entry["licence"],
             tuple(entry["alternatives"]),
+            entry.get("family", "sd15"),
+            int(entry.get("memory_bytes", 0)),
+            entry.get("licence_summary", ""),
+            bool(entry.get("commercial_use", False)),
+            entry.get("licence_url", ""),
         )
-        for entry in json.loads(text)["recommended"]
+        for entry in _data()["recommended"]
     ]
+
+
+def recommended_for(device: str, gpu_memory: int | None = None) -> HardwareAdvice:
+    """The text-to-image model to recommend on ``device`` (cpu, mps or cuda) with ``gpu_memory``
+    bytes of GPU memory: the first rule of models.json's "hardware" list that fits."""
+    models = {model.id: model for model in recommended_models()}
+    gib = (gpu_memory or 0) / 2**30
+    for rule in _data()["hardware"]:
+        if rule["device"] == device and gib >= rule.get("min_gpu_gb", 0):
+            return HardwareAdvice(models[rule["model"]], rule["reason"])
+    return HardwareAdvice(models[default_model()], "")
 
 
 def default_model(kind: str = TXT2IMG) -> str:
@@ -57,8 +107,8 @@ def default_model(kind: str = TXT2IMG) -> str:
 
 
 def cached_models(cache_dir: Path | None = None) -> list[CachedModel]:
-    """Stable Diffusion pipelines in the Hugging Face cache (default: the standard one), with
-    their size on disk and kind. Anything unreadable is skipped, never raised."""
+    """Pipelines of every supported family in the Hugging Face cache (default: the standard one),
+    with their size on disk, kind and family. Anything unreadable is skipped, never raised."""
     from huggingface_hub import constants, scan_cache_dir
 
     try:
@@ -70,23 +120,37 @@ def cached_models(cache_dir: Path | None = None) -> list[CachedModel]:
         if repo.repo_type != "model":
             continue
         for revision in sorted(repo.revisions, key=lambda r: r.last_modified, reverse=True):
-            kind = pipeline_kind(Path(revision.snapshot_path))
+            folder = Path(revision.snapshot_path)
+            kind = pipeline_kind(folder)
             if kind:
-                found.append(CachedModel(repo.repo_id, kind, repo.size_on_disk, Path(revision.snapshot_path)))
+                found.append(CachedModel(repo.repo_id, kind, repo.size_on_disk, folder, pipeline_family(folder)))
                 break
     return sorted(found, key=lambda model: model.id.lower())
 
 
 def pipeline_kind(folder: Path) -> str:
-    """'txt2img' or 'inpaint' for a complete Stable Diffusion pipeline folder, else ''."""
+    """'txt2img' or 'inpaint' for a complete pipeline folder of a supported family, else ''."""
+    from desktop.engine.families import folder_info
+    from desktop.errors import ModelLoadError
+
     try:
-        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
-        unet = json.loads((folder / "unet" / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        info = folder_info(folder)
+    except ModelLoadError:
         return ""
-    if not str(index.get("_class_name", "")).startswith("StableDiffusion") or not pipeline_files_complete(folder):
+    if not pipeline_files_complete(folder):
         return ""
-    return INPAINT if unet.get("in_channels") == 9 else TXT2IMG
+    return INPAINT if info.inpaint_only else TXT2IMG
+
+
+def pipeline_family(folder: Path) -> str:
+    """sd15, sdxl or flux for a pipeline folder of a supported family, else ''."""
+    from desktop.engine.families import folder_info
+    from desktop.errors import ModelLoadError
+
+    try:
+        return folder_info(folder).family.name
+    except ModelLoadError:
+        return ""
 
 
 def pipeline_files_complete(folder: Path) -> bool:
@@ -95,25 +159,47 @@ def pipeline_files_complete(folder: Path) -> bool:
 
 
 def missing_pipeline_files(folder: Path) -> list[str]:
-    """What a pipeline folder lacks of what it needs: model_index.json, scheduler and tokenizer
-    files, and a config with safetensors weights for the text encoder, UNet and VAE. A download that
-    stopped part way leaves some of them out (huggingface_hub links a file in only once it is whole)."""
-    missing = [
-        name for name in ("model_index.json", "scheduler/scheduler_config.json") if not (folder / name).is_file()
-    ]
-    if not any((folder / "tokenizer").glob("*")):
-        missing.append("tokenizer/")
-    for part in WEIGHTED_COMPONENTS:
-        if not (folder / part / "config.json").is_file():
-            missing.append(f"{part}/config.json")
-        if not any((folder / part).glob("*.safetensors")):
-            missing.append(f"{part}/*.safetensors")
+    """What a pipeline folder lacks of what it needs: model_index.json, and for each part it
+    declares (those of its family: see COMPONENTS) the scheduler config, tokenizer files, or a config
+    with safetensors weights (every shard of a sharded one). A download that stopped part way leaves
+    some of them out (huggingface_hub links a file in only once it is whole)."""
+    try:
+        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+        parts = [part for part in COMPONENTS if isinstance(index.get(part), list) and index[part][0] is not None]
+        missing = []
+    except (OSError, ValueError, AttributeError):
+        parts, missing = list(_SD_PARTS), ["model_index.json"]
+    for part in parts:
+        if part == "scheduler":
+            if not (folder / "scheduler" / "scheduler_config.json").is_file():
+                missing.append("scheduler/scheduler_config.json")
+        elif part.startswith("tokenizer"):
+            if not any((folder / part).glob("*")):
+                missing.append(f"{part}/")
+        else:
+            missing += _missing_weights(folder, part)
+    return missing
+
+
+def _missing_weights(folder: Path, part: str) -> list[str]:
+    missing = [] if (folder / part / "config.json").is_file() else [f"{part}/config.json"]
+    weights = list((folder / part).glob("*.safetensors"))
+    if not weights:
+        return [*missing, f"{part}/*.safetensors"]
+    for index_file in (folder / part).glob("*.safetensors.index.json"):
+        try:
+            shards = set(json.loads(index_file.read_text(encoding="utf-8"))["weight_map"].values())
+        except (OSError, ValueError, KeyError, AttributeError):
+            shards = set()
+        missing += [f"{part}/{shard}" for shard in sorted(shards) if not (folder / part / shard).is_file()]
     return missing
 
 
 @dataclass(frozen=True)
 class DownloadPlan:
-    """What the user is asked before a download: what, how big, under which licence, where."""
+    """What the user is asked before a download: what, how big, under which licence (and whether
+    logos made with it may be used commercially), how much memory it needs, where it goes.
+    ``model`` is the recommended model's entry, None for a model Logo Studio knows nothing about."""
 
     id: str
     name: str
@@ -121,14 +207,22 @@ class DownloadPlan:
     licence: str
     folder: Path
     free_bytes: int
+    model: RecommendedModel | None = None
 
     def question(self) -> str:
         size = f"about {self.download_bytes / 1e9:.1f} GB" if self.download_bytes else "several GB"
-        licence = f" Licence: {self.licence}." if self.licence else " Check its licence on huggingface.co."
+        licence = " Check its licence on huggingface.co."
+        if self.model is not None:
+            licence = f" Licence: {self.model.licence_text()}"
+        elif self.licence:
+            licence = f" Licence: {self.licence}."
+        memory = ""
+        if self.model is not None and self.model.memory_bytes:
+            memory = f" It runs best with about {self.model.memory_bytes / 1e9:.0f} GB of GPU memory."
         return (
             f"{self.name} is not on this computer yet. Download it now from Hugging Face? It needs {size} of disk "
             f"space ({self.free_bytes / 1e9:.1f} GB free) and goes into the shared Hugging Face cache at "
-            f"{self.folder}, where other tools can use it too.{licence}"
+            f"{self.folder}, where other tools can use it too.{memory}{licence}"
         )
 
     def space_problem(self) -> str:
@@ -168,7 +262,7 @@ def download_plan(model_id: str) -> DownloadPlan:
     known = {model.id: model for model in recommended_models()}
     if model_id in known:
         model = known[model_id]
-        return DownloadPlan(model.id, model.name, model.download_bytes, model.licence, folder, free)
+        return DownloadPlan(model.id, model.name, model.download_bytes, model.licence, folder, free, model)
     return DownloadPlan(model_id, model_id, None, "", folder, free)
 
 

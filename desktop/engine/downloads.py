@@ -1,5 +1,9 @@
 """Downloading hub models into the shared Hugging Face cache, and removing them again.
 
+Only what the model's family needs is fetched (see ``models.ALLOW_PATTERNS``: a repo holds only its
+own family's parts, so SDXL brings its second text encoder and tokenizer, FLUX.1 its transformer and
+T5 encoder, and nothing else: no single-file copies, fp16 variants or other formats).
+
 Everything goes through huggingface_hub's public API: ``snapshot_download`` fetches the files
 (hf-xet where the repo has it, several files at once, the token sent only to Hugging Face hosts,
 blobs shared with every other tool that uses the cache), reports bytes through a ``tqdm_class``,
@@ -74,8 +78,9 @@ def download_hub_model(
 
 def _not_a_pipeline(repo_id: str, missing: list[str]) -> ModelNotAvailable:
     return ModelNotAvailable(
-        f"{repo_id} on Hugging Face is not a Stable Diffusion model that Logo Studio can use: it has no "
-        f"{', '.join(missing)}. Choose a model in diffusers format with .safetensors weights."
+        f"{repo_id} on Hugging Face is not a Stable Diffusion model that Logo Studio can use (Stable Diffusion "
+        f"1.5, SDXL or FLUX.1): it has no {', '.join(missing)}. Choose a model in diffusers format with "
+        ".safetensors weights."
     )
 
 

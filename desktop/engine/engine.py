@@ -1,8 +1,10 @@
 """The generation engine: loaded pipelines in, images out. Plain Python, no Qt.
 
-One Engine holds one text-to-image pipeline and an inpainting pipeline that shares its weights
-(``from_pipe``), or a dedicated inpainting model. It is used from one thread at a time (the
-app's worker thread); only ``cancel`` (a ``threading.Event``) is touched from other threads.
+One Engine holds one text-to-image pipeline of any family (Stable Diffusion 1.5, SDXL, FLUX.1) and
+the inpainting and image-to-image pipelines that share its weights (diffusers' family-generic
+``AutoPipelineForInpainting`` / ``AutoPipelineForImage2Image.from_pipe``), or a dedicated
+inpainting model. It is used from one thread at a time (the app's worker thread); only ``cancel``
+(a ``threading.Event``) is touched from other threads.
 """
 
 from __future__ import annotations
@@ -13,31 +15,47 @@ from dataclasses import dataclass, replace
 
 from PIL import Image
 
-from desktop.engine.devices import DeviceChoice, MemorySavers, choose_device
+from desktop.engine.devices import DeviceChoice, MemoryPlan, MemorySavers, choose_device, device_memory, plan_memory
+from desktop.engine.families import ModelFamily, ModelInfo
 from desktop.engine.few_step import FewStepProfile
 from desktop.engine.few_step import adapt as adapt_to_few_step
 from desktop.engine.few_step import detect as detect_few_step
-from desktop.engine.models import classify, load_pipeline
-from desktop.engine.preview import latents_to_preview
-from desktop.errors import GenerationCancelled, InvalidParameters, ModelNotAvailable, OutOfMemory
+from desktop.engine.models import classify, inspect, load_pipeline
+from desktop.engine.preview import SD15_LATENTS, LatentFormat, latents_to_preview
+from desktop.engine.support import (
+    accepted_arguments,
+    check_inpaint_inputs,
+    check_size,
+    empty_device_cache,
+    import_pipeline_modules,
+    make_scheduler,
+    quiet_libraries,
+    translate_oom,
+)
+from desktop.errors import GenerationCancelled, InvalidParameters, ModelNotAvailable
 from desktop.palette import palette_prompt
 from desktop.params import IMG2IMG, INPAINT, TXT2IMG, GenerationParams
-from desktop.schedulers import SCHEDULERS
+
+__all__ = ["Engine", "GeneratedImage", "Progress", "import_pipeline_modules"]
+FILL_GUIDANCE = 30.0  # what FLUX Fill models are made for; regular FLUX guidance (3.5) leaves them washed out
 
 
 @dataclass(frozen=True)
 class Progress:
-    """One denoising step of one image of a batch."""
+    """One denoising step of one image of a batch. ``latent_format`` and ``size`` (the image's
+    width and height) tell ``preview`` how to read the latents of the family that made them."""
 
     image_index: int
     image_count: int
     step: int
     total: int
     latents: object
+    latent_format: LatentFormat = SD15_LATENTS
+    size: tuple[int, int] = (1, 1)
 
     def preview(self) -> Image.Image:
-        """A rough picture of the image so far, at 1/8 of its size; costs one tiny matmul."""
-        return latents_to_preview(self.latents)
+        """A rough picture of the image so far, one pixel per latent cell; costs one tiny matmul."""
+        return latents_to_preview(self.latents, self.latent_format, self.size)
 
 
 @dataclass(frozen=True)
@@ -53,7 +71,11 @@ ProgressCallback = Callable[[Progress], None]
 
 
 class Engine:
-    """Loads a model once and makes text-to-image, inpainting and image-to-image results from it."""
+    """Loads a model once and makes text-to-image, inpainting and image-to-image results from it.
+
+    After ``load``: ``family`` (a ModelFamily: defaults, aspect presets, samplers that apply,
+    negative prompt support), ``memory_plan`` (precision and memory savers chosen, with
+    ``describe()`` for the UI) and ``few_step`` describe what is loaded."""
 
     def __init__(
         self,
@@ -62,102 +84,134 @@ class Engine:
         compile_unet: bool = False,
     ) -> None:
         self.device = device or choose_device()
+        self.low_memory = low_memory
         self.savers = MemorySavers.for_device(self.device, low_memory)
         self.compile_unet = compile_unet  # torch.compile on CUDA: slow first image, faster after
         self.model = ""
         self.inpaint_model = ""
-        self._txt2img = None
-        self._inpaint = None
-        self._img2img = None
-        self._scheduler_config = None  # the model's own; every job's sampler is built from it
+        self.memory_plan: MemoryPlan | None = None
         self.few_step: FewStepProfile | None = None
+        self._txt2img = self._inpaint = self._img2img = None
+        self._info: ModelInfo | None = None
+        self._inpaint_info: ModelInfo | None = None  # a dedicated inpainting model's
+        # Each model's own sampler config, from which every job's sampler is built.
+        self._scheduler_configs: dict[str, object] = {}
 
     @property
     def loaded(self) -> bool:
         return self._txt2img is not None or self._inpaint is not None
 
+    @property
+    def family(self) -> ModelFamily | None:
+        """The loaded model's family (None when nothing is loaded): what the window builds its
+        size presets, sampler list, step/guidance defaults and negative prompt field from."""
+        return self._info.family if self._info else None
+
+    def family_for(self, mode: str) -> ModelFamily | None:
+        """The family of the model that runs ``mode``: the dedicated inpainting model's for
+        inpainting when one is loaded, else the loaded model's."""
+        return self._info_for(mode).family if self.loaded else None
+
+    def _info_for(self, mode: str) -> ModelInfo:
+        return self._inpaint_info if mode == INPAINT and self._inpaint_info else self._info
+
     def pipeline(self, mode: str):
         """The diffusers pipeline that runs ``mode`` (txt2img, inpaint or img2img) for the loaded
         model. Inpainting and image-to-image are built on first use from the loaded weights with
-        ``from_pipe`` (no extra memory), unless a dedicated inpainting model is loaded. An
-        inpainting-only model answers every mode with its inpainting pipeline (it repaints a blank
-        canvas or the whole image). Raises ModelNotAvailable when nothing is loaded."""
+        ``AutoPipelineFor*.from_pipe`` (no extra memory), unless a dedicated inpainting model is
+        loaded. An inpainting-only model answers every mode with its inpainting pipeline (it
+        repaints a blank canvas or the whole image). Raises ModelNotAvailable when nothing is loaded."""
         self._require_loaded()
         if mode == TXT2IMG and self._txt2img is not None:
             return self._txt2img
         if mode == IMG2IMG and self._txt2img is not None:
             if self._img2img is None:
-                from diffusers import StableDiffusionImg2ImgPipeline
+                from diffusers import AutoPipelineForImage2Image
 
-                self._img2img = self._derived(StableDiffusionImg2ImgPipeline)
+                self._img2img = self._derived(AutoPipelineForImage2Image)
             return self._img2img
         if self._inpaint is None:
-            from diffusers import StableDiffusionInpaintPipeline
+            from diffusers import AutoPipelineForInpainting
 
-            self._inpaint = self._derived(StableDiffusionInpaintPipeline)
+            self._inpaint = self._derived(AutoPipelineForInpainting)
         return self._inpaint
 
-    def _derived(self, pipeline_class):
-        pipe = pipeline_class.from_pipe(self._txt2img)
+    def _derived(self, auto_pipeline):
+        pipe = auto_pipeline.from_pipe(self._txt2img)
         pipe.set_progress_bar_config(disable=True)  # from_pipe does not carry it over
-        if self.savers.cpu_offload:
-            pipe.enable_model_cpu_offload()
+        self._offload(pipe)
         return pipe
 
     def load(self, model: str, inpaint_model: str = "") -> None:
         """Load ``model`` (and optionally a dedicated inpainting model), replacing what was loaded.
 
-        Never downloads: a hub model must be in the Hugging Face cache already (see
-        ``desktop.engine.downloads``). Raises ModelNotDownloaded, ModelNotAvailable,
-        UnsafeModelFormat, ModelLoadError or OutOfMemory.
+        The family is read from the files; the precision and memory savers are chosen for it and
+        this device (``memory_plan``). Never downloads: a hub model must be in the Hugging Face
+        cache already (see ``desktop.engine.downloads``). Raises ModelNotDownloaded,
+        ModelNotAvailable, UnsafeModelFormat, ModelLoadError or OutOfMemory.
         """
-        _quiet_libraries()
+        quiet_libraries()
         source = classify(model)
         inpaint_source = classify(inpaint_model) if inpaint_model else None
+        info = inspect(source)[0]
+        inpaint_info = inspect(inpaint_source)[0] if inpaint_source else None
         self.unload()
-        with _translate_oom():
-            base = load_pipeline(
-                source,
-                self.device,
-                cpu_offload=self.savers.cpu_offload,
-                compile_unet=self.compile_unet,
-            )
-            self._apply_savers(base)
-            if base.unet.config.in_channels == 9:
-                # An inpainting-only model still makes images from text: see _generate_one.
-                self._txt2img, self._inpaint = None, base
-            else:
-                self._txt2img = base
-            if inpaint_source is not None:
-                self._inpaint = load_pipeline(
-                    inpaint_source,
-                    self.device,
-                    cpu_offload=self.savers.cpu_offload,
-                    compile_unet=self.compile_unet,
-                )
-                self._apply_savers(self._inpaint)
+        memory = device_memory(self.device)
+        plans = [
+            plan_memory(self.device, i.family.name, i.family.label, self.low_memory, memory)
+            for i in (info, inpaint_info)
+            if i is not None
+        ]
+        self.savers = _union(plan.savers for plan in plans)
+        self._info, self._inpaint_info = info, inpaint_info
+        try:
+            with translate_oom():
+                base = self._load_one(source, info, plans[0].dtype)
+                self._scheduler_configs["base"] = base.scheduler.config
+                self._txt2img, self._inpaint = (None, base) if info.inpaint_only else (base, None)
+                if inpaint_source is not None:
+                    self._inpaint = self._load_one(inpaint_source, inpaint_info, plans[1].dtype)
+                    self._scheduler_configs["inpaint"] = self._inpaint.scheduler.config
+        except BaseException:
+            self.unload()  # nothing half-loaded stays behind
+            raise
+        self.memory_plan = replace(plans[0], savers=self.savers)
         self.model, self.inpaint_model = model, inpaint_model
-        self._scheduler_config = base.scheduler.config
-        self.few_step = detect_few_step(model, type(base.scheduler).__name__)
+        self.few_step = detect_few_step(model, type(base.scheduler).__name__, info.family)
+
+    def _load_one(self, source, info: ModelInfo, dtype: str):
+        pipe = load_pipeline(
+            source, self.device, dtype=dtype, savers=self.savers, compile_unet=self.compile_unet, info=info
+        )
+        self._apply_savers(pipe)
+        return pipe
 
     def unload(self) -> None:
         """Drop the loaded pipelines and give their memory back."""
         self._txt2img = self._inpaint = self._img2img = None
+        self._info = self._inpaint_info = self.memory_plan = None
+        self._scheduler_configs = {}
         self.model = self.inpaint_model = ""
         self.few_step = None
-        _empty_device_cache(self.device)
+        empty_device_cache(self.device)
 
     def enable_memory_savers(self) -> bool:
         """Turn on every memory saver that applies here; False if they were all on already."""
-        wanted = MemorySavers.for_device(self.device, low_memory=True)
+        family = self.family.name if self.family else "sd15"
+        wanted = _union([self.savers, MemorySavers.for_device(self.device, True, family, device_memory(self.device))])
         if self.savers == wanted:
             return False
-        offload_now = wanted.cpu_offload and not self.savers.cpu_offload
-        self.savers = wanted
+        offload_now = (wanted.cpu_offload, wanted.sequential_offload) != (
+            self.savers.cpu_offload,
+            self.savers.sequential_offload,
+        )
+        self.savers, self.low_memory = wanted, True
+        if self.memory_plan is not None:
+            self.memory_plan = replace(self.memory_plan, savers=wanted, reason="the device ran out of memory")
         for pipe in {id(p): p for p in (self._txt2img, self._inpaint, self._img2img) if p is not None}.values():
             self._apply_savers(pipe)
             if offload_now:
-                pipe.enable_model_cpu_offload()
+                self._offload(pipe)
         return True
 
     def _apply_savers(self, pipe) -> None:
@@ -166,18 +220,60 @@ class Engine:
         if self.savers.vae_tiling:
             pipe.vae.enable_tiling()
 
+    def _offload(self, pipe) -> None:
+        if self.savers.sequential_offload:
+            pipe.enable_sequential_cpu_offload()
+        elif self.savers.cpu_offload:
+            pipe.enable_model_cpu_offload()
+
     def adapt(self, params: GenerationParams) -> tuple[GenerationParams, str]:
-        """``params`` fitted to a few-step model if one is loaded, and why (see few_step.adapt)."""
-        return adapt_to_few_step(params, self.few_step)
+        """``params`` fitted to the model that will run them, and why ('' when nothing changed): a
+        sampler of another family falls back to this family's default; few-step models get their
+        sampler, steps and guidance (see few_step.adapt); FLUX Fill gets the guidance it needs; an
+        "only masked" request on a pipeline that cannot crop uses the whole image."""
+        if not self.loaded:
+            return adapt_to_few_step(params, self.few_step)
+        family, notes = self.family_for(params.mode), []
+        if params.scheduler not in family.samplers:
+            notes.append(
+                f"The {params.scheduler} sampler does not apply to {family.label} models; "
+                f"using {family.default_sampler}."
+            )
+            params = replace(params, scheduler=family.default_sampler)
+        if family is self.family:
+            params, note = adapt_to_few_step(params, self.few_step)
+            notes.append(note)
+        if params.mode == INPAINT:
+            info = self._info_for(INPAINT)
+            if info.family.name == "flux" and info.inpaint_only and params.guidance < FILL_GUIDANCE / 3:
+                params = replace(params, guidance=FILL_GUIDANCE)
+                notes.append(f"FLUX Fill models need strong guidance: using {FILL_GUIDANCE:g}.")
+            crop = accepted_arguments(self.pipeline(INPAINT), {"padding_mask_crop": 0})
+            if params.inpaint_only_masked and not crop:
+                params = replace(params, inpaint_only_masked=False)
+                notes.append(
+                    "This inpainting model cannot work on the masked area alone; it repaints with the whole image."
+                )
+        return params, " ".join(note for note in notes if note)
 
     def prompt_warnings(self, params: GenerationParams) -> list[str]:
-        """Warnings for prompts longer than the text encoder reads, quoting the words it drops."""
+        """Warnings for prompts longer than the text encoder reads, quoting the words it drops, and
+        for a negative prompt the model's family does not use."""
         self._require_loaded()
-        tokenizer = (self._txt2img or self._inpaint).tokenizer
-        readable = tokenizer.model_max_length - 2  # the start and end markers take two places
+        family = self.family_for(params.mode)
+        tokenizer = getattr(self.pipeline(params.mode), family.prompt_tokenizer)
+        limit = family.max_sequence_length or tokenizer.model_max_length
+        readable = limit - tokenizer.num_special_tokens_to_add()  # start/end markers take places
         warnings = []
-        prompt = palette_prompt(params.prompt, params.colors, params.background)
-        for label, text in (("prompt", prompt), ("negative prompt", params.negative_prompt)):
+        texts = [("prompt", palette_prompt(params.prompt, params.colors, params.background))]
+        if family.supports_negative_prompt:
+            texts.append(("negative prompt", params.negative_prompt))
+        elif params.negative_prompt.strip():
+            warnings.append(
+                f"{family.label} models have no negative prompt, so it is left out. "
+                "Say what you want instead (e.g. “plain white background”)."
+            )
+        for label, text in texts:
             encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
             if len(encoded.input_ids) > readable:
                 dropped = text[encoded.offset_mapping[readable][0] :].strip()
@@ -196,7 +292,8 @@ class Engine:
         on_progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> Iterator[GeneratedImage]:
-        """Yield the images of ``params``' batch one at a time, each with its own parameters.
+        """Yield the images of ``params``' batch one at a time, each with its own parameters
+        (``family`` and, for inpainting with a dedicated model, ``model`` name what made it).
 
         Inpainting needs ``image`` and ``mask`` (white = repaint) of the request's size; pixels
         outside the feathered mask come back exactly as they were. Image-to-image (variations,
@@ -204,18 +301,20 @@ class Engine:
         stops the job within one step, without decoding, by raising GenerationCancelled.
 
         The request is checked at the call (InvalidParameters, ModelNotAvailable), before the first
-        image is asked for.
+        image is asked for; sizes must be multiples of the family's ``size_multiple``.
         """
         self._require_loaded()
         params = params.with_resolved_seed()
+        check_size(params, self.family_for(params.mode))
         if params.mode == INPAINT:
-            image, mask = _check_inpaint_inputs(params, image, mask)
+            image, mask = check_inpaint_inputs(params, image, mask)
             if self.inpaint_model:  # the saved parameters name the model that made the pixels
                 params = replace(params, model=self.inpaint_model)
         elif params.mode == IMG2IMG:
             if image is None:
                 raise InvalidParameters("image", "A variation needs the image to start from.")
             image = image.convert("RGB").resize((params.width, params.height), Image.Resampling.LANCZOS)
+        params = replace(params, family=self.family_for(params.mode).name)
         return self._images(params, image, mask, on_progress, cancel or threading.Event())
 
     def _images(self, params, image, mask, on_progress, cancel) -> Iterator[GeneratedImage]:
@@ -229,16 +328,21 @@ class Engine:
     def _generate_one(self, params, image, mask, position, on_progress, cancel) -> Image.Image:
         import torch
 
+        pipe = self.pipeline(params.mode)
+        dedicated = pipe is self._inpaint and bool(self.inpaint_model)
+        family = (self._inpaint_info if dedicated else self._info).family
+        latent_format, size = family.latent_format, (params.width, params.height)
+
         def on_step_end(pipe, step, timestep, tensors):
             if cancel.is_set():
                 raise GenerationCancelled("Generation was cancelled.")
             if on_progress is not None:
-                on_progress(Progress(*position, step + 1, pipe.num_timesteps, tensors["latents"]))
+                latents = tensors["latents"]
+                on_progress(Progress(*position, step + 1, pipe.num_timesteps, latents, latent_format, size))
             return tensors
 
         arguments = dict(
             prompt=palette_prompt(params.prompt, params.colors, params.background),
-            negative_prompt=params.negative_prompt,
             num_inference_steps=params.steps,
             guidance_scale=params.guidance,
             width=params.width,
@@ -246,14 +350,16 @@ class Engine:
             generator=torch.Generator("cpu").manual_seed(params.seed),
             callback_on_step_end=on_step_end,
         )
+        if family.supports_negative_prompt:
+            arguments["negative_prompt"] = params.negative_prompt or None  # None: the family's own default
+        if family.max_sequence_length:
+            arguments["max_sequence_length"] = family.max_sequence_length
         keep_outside = None  # the mask outside which the original pixels are put back
-        pipe = self.pipeline(params.mode)
         if pipe is self._img2img:
             arguments.update(image=image, strength=params.strength)
         elif pipe is self._inpaint:
             # Inpainting; or an inpainting-only model doing the other modes by repainting all of
             # a blank canvas (text-to-image) or of the image (image-to-image).
-            size = (params.width, params.height)
             strength = params.strength
             if params.mode == TXT2IMG:
                 image, strength = Image.new("RGB", size, "white"), 1.0
@@ -274,9 +380,9 @@ class Engine:
             keep_outside = feathered
         # From the model's own config, never the last job's: overrides such as trailing timestep
         # spacing must not leak into the next sampler.
-        pipe.scheduler = _make_scheduler(params.scheduler, self._scheduler_config)
-        with _translate_oom(self.device):
-            result = pipe(**arguments).images[0]
+        pipe.scheduler = make_scheduler(params.scheduler, self._scheduler_configs["inpaint" if dedicated else "base"])
+        with translate_oom(self.device):
+            result = pipe(**accepted_arguments(pipe, arguments)).images[0]
         if keep_outside is None:
             return result
         if result.size != image.size:
@@ -289,82 +395,7 @@ class Engine:
             raise ModelNotAvailable("No model is loaded yet. Choose a model first.")
 
 
-def _check_inpaint_inputs(params, image, mask) -> tuple[Image.Image, Image.Image]:
-    if image is None:
-        raise InvalidParameters("image", "Inpainting needs an image: open one or pick a gallery item.")
-    if mask is None:
-        raise InvalidParameters("mask", "Inpainting needs a mask: paint over the part to regenerate.")
-    if image.size != (params.width, params.height):
-        raise InvalidParameters(
-            "image",
-            f"The image is {image.width}×{image.height} but the request is {params.width}×{params.height}.",
-        )
-    if mask.size != image.size:
-        raise InvalidParameters(
-            "mask", f"The mask is {mask.width}×{mask.height} but the image is {image.width}×{image.height}."
-        )
-    mask = mask.convert("L")
-    if mask.getextrema()[1] == 0:
-        raise InvalidParameters("mask", "The mask is empty: paint over the part of the image to regenerate.")
-    return image.convert("RGB"), mask
-
-
-def _make_scheduler(name: str, config):
-    import diffusers
-
-    class_name, overrides = SCHEDULERS[name]
-    return getattr(diffusers, class_name).from_config(config, **overrides)
-
-
-def _is_oom(error: BaseException) -> bool:
-    import torch
-
-    return isinstance(error, torch.OutOfMemoryError) or "out of memory" in str(error).lower()
-
-
-class _translate_oom:
-    """Turn the device's out-of-memory errors into OutOfMemory with advice, freeing the cache."""
-
-    def __init__(self, device: DeviceChoice | None = None) -> None:
-        self.device = device
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if error is None or isinstance(error, (GenerationCancelled,)) or not _is_oom(error):
-            return False
-        if self.device is not None:
-            _empty_device_cache(self.device)
-        raise OutOfMemory(
-            "The device ran out of memory. Try a smaller size or batch, or turn on the memory savers "
-            "(attention slicing, VAE tiling, and CPU offload on NVIDIA GPUs)."
-        ) from error
-
-
-def _empty_device_cache(device: DeviceChoice) -> None:
-    import torch
-
-    if device.device == "cuda":
-        torch.cuda.empty_cache()
-    elif device.device == "mps":
-        torch.mps.empty_cache()
-
-
-def import_pipeline_modules() -> None:
-    """Import what loading a model needs (diffusers pipelines, CLIP), so a later load is faster."""
-    _quiet_libraries()
-    import diffusers.pipelines.stable_diffusion  # noqa: F401
-    from diffusers import StableDiffusionInpaintPipeline, StableDiffusionPipeline  # noqa: F401
-    from transformers import CLIPTextModel, CLIPTokenizer  # noqa: F401
-
-
-def _quiet_libraries() -> None:
-    """Progress bars and advice on stderr are for notebooks, not for an app's users."""
-    from diffusers.utils import logging as diffusers_logging
-    from transformers.utils import logging as transformers_logging
-
-    diffusers_logging.set_verbosity_error()
-    diffusers_logging.disable_progress_bar()
-    transformers_logging.set_verbosity_error()
-    transformers_logging.disable_progress_bar()
+def _union(savers) -> MemorySavers:
+    """Every saver that any of ``savers`` has on."""
+    savers = list(savers)
+    return MemorySavers(**{name: any(getattr(s, name) for s in savers) for name in MemorySavers.__dataclass_fields__})

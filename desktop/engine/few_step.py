@@ -1,6 +1,8 @@
-"""Few-step models (LCM, Turbo, Lightning/Hyper): recognised from the scheduler they ship with or
-their name, and given the sampler, steps and guidance they need. Regular settings (25 steps,
-guidance 7.5) give such models burnt or mushy images, which users take for a broken app."""
+"""Few-step models (LCM, Turbo, Lightning/Hyper for Stable Diffusion 1.5 and SDXL; FLUX.1 schnell):
+recognised from the scheduler they ship with or their name (SD families), or from the model's
+config (FLUX.1 schnell has no guidance input), and given the sampler, steps and guidance they need.
+Regular settings (25 steps, guidance 7.5) give such models burnt or mushy images, which users take
+for a broken app."""
 
 from __future__ import annotations
 
@@ -30,10 +32,17 @@ class FewStepProfile:
 LCM = FewStepProfile("LCM", "LCM", 4, 1.0)
 TURBO = FewStepProfile("Turbo", "Euler a (trailing)", 4, 0.0)
 LIGHTNING = FewStepProfile("Lightning/Hyper", "Euler (trailing)", 8, 0.0)
+FLUX_SCHNELL = FewStepProfile("FLUX.1 schnell", "Flow Euler", 4, 0.0)
 
 
-def detect(model: str, scheduler_class: str) -> FewStepProfile | None:
-    """The profile for a model, from its scheduler class or its name; None for a regular model."""
+def detect(model: str, scheduler_class: str, family=None) -> FewStepProfile | None:
+    """The profile for a model, from its scheduler class or its name; None for a regular model.
+
+    ``family`` (a ``desktop.engine.families.ModelFamily``; None means Stable Diffusion) decides
+    which profiles can apply: a FLUX model is few-step when it is FLUX.1 schnell (read from its
+    config), never from its name."""
+    if family is not None and family.name == "flux":
+        return FLUX_SCHNELL if not family.uses_guidance else None
     name = model.lower()
     if scheduler_class == "LCMScheduler" or "lcm" in name:
         return LCM

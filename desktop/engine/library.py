@@ -16,8 +16,17 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.engine.catalog import INPAINT, TXT2IMG, cached_models, default_model, pipeline_kind, recommended_models
-from desktop.engine.models import FOLDER, HUB, SINGLE_FILE, checkpoint_kind, classify, is_hub_id
+from desktop.engine.catalog import (
+    INPAINT,
+    TXT2IMG,
+    cached_models,
+    default_model,
+    pipeline_family,
+    pipeline_kind,
+    recommended_models,
+)
+from desktop.engine.families import checkpoint_info, folder_info
+from desktop.engine.models import FOLDER, HUB, SINGLE_FILE, classify, is_hub_id
 from desktop.errors import ModelListError, ModelLoadError
 from desktop.files import atomic_write, os_error_message
 
@@ -35,7 +44,7 @@ class ModelEntry:
     ``ref`` is what the engine loads (hub id or path); ``kind`` is txt2img, inpaint or '' when it
     is not known before the download; ``size_bytes`` is the size on disk, or the download size of
     a hub model not downloaded yet (None when unknown); ``downloaded_bytes`` counts what a paused
-    download already has.
+    download already has; ``family`` is sd15, sdxl or flux ('' when not known before the download).
     """
 
     ref: str
@@ -47,6 +56,7 @@ class ModelEntry:
     user_added: bool = False
     recommended: bool = False
     downloaded_bytes: int = 0
+    family: str = ""
 
 
 class ModelLibrary:
@@ -95,10 +105,10 @@ class ModelLibrary:
         source = classify(ref)
         if source.kind == FOLDER:
             ref = str(Path(source.location).resolve())
-            _check_folder(Path(ref))
+            folder_info(Path(ref))  # raises ModelLoadError for a folder that is not a model Logo Studio runs
         elif source.kind == SINGLE_FILE:
             ref = str(Path(source.location).resolve())
-            checkpoint_kind(Path(ref))  # raises ModelLoadError for a file that is not a checkpoint
+            checkpoint_info(Path(ref))  # raises ModelLoadError for a file that is not a checkpoint
         else:
             ref = source.location
 
@@ -141,27 +151,27 @@ class ModelLibrary:
     def _entry(self, ref, user_added, recommended, cached, downloading) -> ModelEntry:
         is_recommended = recommended is not None
         kind = cached.kind if cached else recommended.kind if recommended else ""
+        family = cached.family if cached else recommended.family if recommended else ""
         source = _source_of(ref)
         if source == HUB:
             name = recommended.name if recommended else ref
-            if downloading:
-                size = recommended.download_bytes if recommended else None
-                return ModelEntry(
-                    ref, name, HUB, kind, size, DOWNLOAD_PAUSED, user_added, is_recommended, self.partial_bytes(ref)
-                )
-            if cached:
-                return ModelEntry(ref, name, HUB, kind, cached.size_bytes, READY, user_added, is_recommended)
             size = recommended.download_bytes if recommended else None
-            return ModelEntry(ref, name, HUB, kind, size, NOT_DOWNLOADED, user_added, is_recommended)
+            state, done = NOT_DOWNLOADED, 0
+            if downloading:
+                state, done = DOWNLOAD_PAUSED, self.partial_bytes(ref)
+            elif cached:
+                state, size = READY, cached.size_bytes
+            return ModelEntry(ref, name, HUB, kind, size, state, user_added, is_recommended, done, family)
         path = Path(ref)
         try:
             if source == FOLDER:
-                kind, size = pipeline_kind(path), _folder_size(path)
+                kind, size, family = pipeline_kind(path), _folder_size(path), pipeline_family(path)
             else:
-                kind, size = checkpoint_kind(path), path.stat().st_size
+                info = checkpoint_info(path)
+                kind, size, family = INPAINT if info.inpaint_only else TXT2IMG, path.stat().st_size, info.family.name
         except (OSError, ModelLoadError):
             return ModelEntry(ref, path.name, source, "", None, MISSING, user_added)
-        return ModelEntry(ref, path.name, source, kind, size, READY, user_added)
+        return ModelEntry(ref, path.name, source, kind, size, READY, user_added, family=family)
 
     # -- defaults ------------------------------------------------------------------------------
 
@@ -223,21 +233,6 @@ def _source_of(ref: str) -> str:
     if path.exists() or not is_hub_id(ref):
         return SINGLE_FILE if path.suffix else FOLDER
     return HUB
-
-
-def _check_folder(folder: Path) -> None:
-    try:
-        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ModelLoadError(
-            f"{folder} is not a diffusers model folder (it has no readable model_index.json). "
-            "Choose the folder that contains model_index.json, or a .safetensors file."
-        ) from error
-    pipeline = str(index.get("_class_name", "")) if isinstance(index, dict) else ""
-    if not pipeline.startswith("StableDiffusion"):
-        raise ModelLoadError(
-            f"{folder.name} holds a {pipeline or 'model'} model; Logo Studio runs Stable Diffusion 1.x/2.x models."
-        )
 
 
 def _folder_size(folder: Path) -> int:

@@ -1,9 +1,10 @@
-"""Finding and loading Stable Diffusion models.
+"""Finding and loading models of every family (Stable Diffusion 1.5, SDXL, FLUX.1).
 
 Three sources: a Hugging Face hub repo id (in the standard HF cache, so models that other tools
 fetched are reused; ``desktop.engine.downloads`` fetches them), a local diffusers folder, or one
-``.safetensors`` checkpoint (A1111 / Civitai style). Pickle checkpoints are refused: loading one
-can run arbitrary code.
+``.safetensors`` checkpoint (A1111 / Civitai style, SD 1.5 or SDXL). Pickle checkpoints are refused:
+loading one can run arbitrary code. Folders load through diffusers' family-generic
+``AutoPipelineForText2Image`` (or, for an inpainting-only model, the pipeline class it declares).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.engine.catalog import COMPONENTS, INPAINT, TXT2IMG, default_model, pipeline_files_complete
-from desktop.engine.devices import DeviceChoice
+from desktop.engine.devices import DeviceChoice, MemorySavers
+from desktop.engine.families import ModelInfo, checkpoint_info, folder_info, single_file_config_repo
 from desktop.errors import ModelLoadError, ModelNotAvailable, ModelNotDownloaded, UnsafeModelFormat
 
 # The model used when the user has chosen none: the first recommended one (resources/models.json).
@@ -26,10 +28,26 @@ SINGLE_FILE = "file"
 PICKLE_SUFFIXES = {".ckpt", ".pt", ".pth", ".bin", ".pkl"}
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 
-# What an SD-class pipeline needs from a hub repo: configs, tokenizer files and full-precision
-# safetensors weights; not the safety checker, fp16/EMA variants, pickles or other formats.
+# What a pipeline needs from a hub repo: configs, tokenizer files and full-precision safetensors
+# weights of the components of any family (a repo holds only its own family's: SDXL adds
+# text_encoder_2 and tokenizer_2, FLUX.1 a transformer instead of a UNet); not the safety checker,
+# single-file copies at the repo's top, fp16/EMA variants, pickles or other formats.
 ALLOW_PATTERNS = ["model_index.json"] + [f"{c}/*" for c in COMPONENTS]
-IGNORE_PATTERNS = ["*.fp16.*", "*.non_ema.*", "*.ema.*", "*.ckpt", "*.bin", "*.pt", "*.msgpack", "*.onnx*", "*.pb"]
+IGNORE_PATTERNS = [
+    "*.fp16.*",
+    "*.non_ema.*",
+    "*.ema.*",
+    "*.ckpt",
+    "*.bin",
+    "*.pt",
+    "*.msgpack",
+    "*.onnx*",
+    "*.pb",
+    "openvino_model.*",
+]
+# The files a single-file checkpoint needs from its family's hub repo: configs and tokenizers.
+CONFIG_PATTERNS = ["*.json", "**/*.json", "*.txt", "**/*.txt", "**/*.model"]
+_OPTIONAL_PARTS = ("safety_checker", "feature_extractor", "image_encoder")
 
 
 @dataclass(frozen=True)
@@ -118,80 +136,72 @@ def cached_hub_folder(repo_id: str) -> Path | None:
     return folder if pipeline_files_complete(folder) else None
 
 
-def _unet_in_channels(checkpoint: Path) -> int:
-    """4 for a text-to-image checkpoint, 9 for an inpainting one (read from the header only)."""
-    from safetensors import safe_open
-
-    with safe_open(str(checkpoint), framework="pt") as handle:
-        key = "model.diffusion_model.input_blocks.0.0.weight"
-        names = handle.keys()
-        if key not in names:
-            return 4
-        return handle.get_slice(key).get_shape()[1]
-
-
 def checkpoint_kind(checkpoint: Path) -> str:
-    """'inpaint' for a 9-channel checkpoint, else 'txt2img'; ModelLoadError for a file that is not
-    a readable .safetensors checkpoint."""
-    try:
-        return INPAINT if _unet_in_channels(checkpoint) == 9 else TXT2IMG
-    except Exception as error:  # safetensors raises its own errors for damaged or foreign files
-        raise ModelLoadError(f"{checkpoint.name} is not readable as a .safetensors checkpoint: {error}") from error
+    """'inpaint' for an inpainting checkpoint, else 'txt2img'; ModelLoadError for a file that is
+    not a readable .safetensors checkpoint of a family Logo Studio runs."""
+    return INPAINT if checkpoint_info(checkpoint).inpaint_only else TXT2IMG
+
+
+def inspect(source: ModelSource) -> tuple[ModelInfo, Path | None]:
+    """What ``source`` is (family, inpainting-only) and its local folder (None for a single file),
+    read from the files without loading weights. Raises ModelNotDownloaded for a hub model not in
+    the cache and ModelLoadError for something that is not a model Logo Studio runs."""
+    if source.kind == SINGLE_FILE:
+        return checkpoint_info(Path(source.location)), None
+    folder = Path(source.location) if source.kind != HUB else cached_hub_folder(source.location)
+    if folder is None:
+        raise ModelNotDownloaded(source.location)
+    return folder_info(folder), folder
 
 
 def load_pipeline(
     source: ModelSource,
     device: DeviceChoice,
     *,
-    cpu_offload: bool = False,
+    dtype: str | None = None,
+    savers: MemorySavers | None = None,
     compile_unet: bool = False,
+    info: ModelInfo | None = None,
 ):
-    """Load a Stable Diffusion pipeline from ``source`` onto ``device``.
+    """Load the pipeline of ``source`` onto ``device`` in ``dtype`` (default: the device's).
 
-    Returns a StableDiffusionPipeline, or a StableDiffusionInpaintPipeline for an inpainting
-    (9-channel) model. A hub model must already be in the Hugging Face cache (ModelNotDownloaded
-    otherwise). ``cpu_offload`` comes from ``MemorySavers.for_device``, so it is only ever asked for
-    on CUDA. Errors become ModelNotAvailable / ModelLoadError with advice.
+    Returns the text-to-image pipeline (StableDiffusionPipeline, StableDiffusionXLPipeline,
+    FluxPipeline), or for an inpainting-only model the inpainting pipeline it declares. A hub
+    model must already be in the Hugging Face cache (ModelNotDownloaded otherwise). ``savers``
+    come from ``MemorySavers.for_device``, so CPU offload is only ever asked for on CUDA. Errors
+    become ModelNotAvailable / ModelLoadError with advice.
     """
     import torch
-    from diffusers import DiffusionPipeline, StableDiffusionInpaintPipeline, StableDiffusionPipeline
 
-    dtype = getattr(torch, device.dtype)
-    no_checker = {"safety_checker": None, "requires_safety_checker": False}
+    if info is None:
+        info, folder = inspect(source)
+    else:
+        folder = None if source.kind == SINGLE_FILE else inspect(source)[1]
+    savers = savers or MemorySavers()
+    torch_dtype = getattr(torch, dtype or device.dtype)
     try:
         if source.kind == SINGLE_FILE:
-            path = Path(source.location)
-            cls = StableDiffusionInpaintPipeline if _unet_in_channels(path) == 9 else StableDiffusionPipeline
-            pipe = cls.from_single_file(str(path), dtype=dtype, **no_checker)
+            pipe = _from_single_file(Path(source.location), info, torch_dtype)
         else:
-            folder = Path(source.location) if source.kind != HUB else cached_hub_folder(source.location)
-            if folder is None:
-                raise ModelNotDownloaded(source.location)
-            if not (folder / "model_index.json").is_file():
-                raise ModelLoadError(
-                    f"{folder} is not a diffusers model folder (it has no model_index.json). "
-                    "Choose the folder that contains model_index.json, or a .safetensors file."
-                )
-            pipe = DiffusionPipeline.from_pretrained(str(folder), dtype=dtype, **no_checker)
+            pipe = _from_folder(folder, info, torch_dtype)
     except (ModelLoadError, ModelNotAvailable):
         raise
     except OSError as error:
         detail = str(error).lower()
-        if source.kind == SINGLE_FILE and ("offline" in detail or "connect" in detail):
+        if source.kind == SINGLE_FILE and ("offline" in detail or "connect" in detail or "resolve" in detail):
             raise ModelNotAvailable(
-                f"Loading {Path(source.location).name} needs its model configuration from Hugging Face once, "
-                "and it could not be fetched. Go online once, or use a diffusers model folder."
+                f"Loading {Path(source.location).name} needs the configuration and tokenizer files of "
+                f"{single_file_config_repo(info)} (a few MB) from Hugging Face once, and they could not be "
+                "fetched. Go online once, download that model, or use a diffusers model folder."
             ) from error
         raise ModelLoadError(f"Could not load the model from {source.location}: {error}") from error
     except Exception as error:
         if "out of memory" in str(error).lower():
             raise
         raise ModelLoadError(f"Could not load the model from {source.location}: {error}") from error
-    if not isinstance(pipe, (StableDiffusionPipeline, StableDiffusionInpaintPipeline)):
-        raise ModelLoadError(
-            f"{source.location} is a {type(pipe).__name__}; Logo Studio runs Stable Diffusion 1.x/2.x models."
-        )
-    if cpu_offload:
+    if savers.sequential_offload:
+        pipe.enable_sequential_cpu_offload()
+    elif savers.cpu_offload:
         pipe.enable_model_cpu_offload()
     else:
         pipe.to(device.device)
@@ -201,3 +211,59 @@ def load_pipeline(
         tune_for_cuda(pipe, compile_unet)
     pipe.set_progress_bar_config(disable=True)
     return pipe
+
+
+def _from_folder(folder: Path, info: ModelInfo, dtype):
+    """A text-to-image model through diffusers' family-generic AutoPipelineForText2Image; an
+    inpainting-only one (9-channel UNet, FLUX Fill) as the pipeline class it declares."""
+    from diffusers import AutoPipelineForText2Image, DiffusionPipeline
+
+    loader = DiffusionPipeline if info.inpaint_only else AutoPipelineForText2Image
+    return loader.from_pretrained(str(folder), dtype=dtype, **_absent_parts(folder))
+
+
+def _absent_parts(folder: Path) -> dict:
+    """None for each optional part the folder declares but does not have (downloads skip the safety
+    checker and its feature extractor), so that loading does not look for them."""
+    import json
+
+    try:
+        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    absent = {
+        part: None
+        for part in _OPTIONAL_PARTS
+        if isinstance(index.get(part), list) and index[part][0] is not None and not (folder / part).is_dir()
+    }
+    if "safety_checker" in index:
+        absent.update(safety_checker=None, requires_safety_checker=False)
+    return absent
+
+
+def _from_single_file(path: Path, info: ModelInfo, dtype):
+    """An A1111/Civitai checkpoint, read by the diffusers class of its family. Its configuration and
+    tokenizers come from its family's hub repo in the HF cache when there (offline), else diffusers
+    fetches those few MB once."""
+    import diffusers
+
+    config = single_file_config_folder(info)
+    cls = getattr(diffusers, info.pipeline_class)
+    extra = {"config": str(config), **_absent_parts(config)} if config else {}
+    if config is None and info.family.name == "sd15":
+        extra.update(safety_checker=None, requires_safety_checker=False)
+    return cls.from_single_file(str(path), dtype=dtype, **extra)
+
+
+def single_file_config_folder(info: ModelInfo) -> Path | None:
+    """The cached folder with the model_index.json, configs and tokenizers that describe a
+    single-file checkpoint of ``info``'s type, or None when its family's repo is not in the cache."""
+    from huggingface_hub import snapshot_download
+
+    repo = single_file_config_repo(info)
+    try:
+        folder = Path(snapshot_download(repo, allow_patterns=CONFIG_PATTERNS, local_files_only=True))
+        folder_info(folder)
+    except Exception:  # not cached (or unreadable): diffusers fetches the configs instead
+        return None
+    return folder

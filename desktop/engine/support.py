@@ -1,0 +1,122 @@
+"""Helpers of the engine that hold no state: input checks, samplers, out-of-memory translation,
+the arguments a pipeline accepts, and quieting the libraries. Plain Python, no Qt."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+from PIL import Image
+
+from desktop.engine.devices import DeviceChoice
+from desktop.errors import GenerationCancelled, InvalidParameters, OutOfMemory
+from desktop.schedulers import SCHEDULERS
+
+
+def check_inpaint_inputs(params, image, mask) -> tuple[Image.Image, Image.Image]:
+    """The image (RGB) and mask (L) of an inpainting request, or InvalidParameters naming the problem."""
+    if image is None:
+        raise InvalidParameters("image", "Inpainting needs an image: open one or pick a gallery item.")
+    if mask is None:
+        raise InvalidParameters("mask", "Inpainting needs a mask: paint over the part to regenerate.")
+    if image.size != (params.width, params.height):
+        raise InvalidParameters(
+            "image",
+            f"The image is {image.width}×{image.height} but the request is {params.width}×{params.height}.",
+        )
+    if mask.size != image.size:
+        raise InvalidParameters(
+            "mask", f"The mask is {mask.width}×{mask.height} but the image is {image.width}×{image.height}."
+        )
+    mask = mask.convert("L")
+    if mask.getextrema()[1] == 0:
+        raise InvalidParameters("mask", "The mask is empty: paint over the part of the image to regenerate.")
+    return image.convert("RGB"), mask
+
+
+def check_size(params, family) -> None:
+    """InvalidParameters when the request's sides are not multiples of what ``family`` needs
+    (16 px for FLUX.1: its latents are packed in 2×2 patches)."""
+    step = family.size_multiple
+    for name in ("width", "height"):
+        value = getattr(params, name)
+        if value % step:
+            raise InvalidParameters(
+                name,
+                f"{family.label} models need sides that are multiples of {step} px; the {name} is {value} "
+                f"(try {max(step, value // step * step)}).",
+            )
+
+
+def make_scheduler(name: str, config):
+    """A fresh sampler ``name`` built from a model's own scheduler ``config``."""
+    import diffusers
+
+    class_name, overrides = SCHEDULERS[name]
+    return getattr(diffusers, class_name).from_config(config, **overrides)
+
+
+@functools.cache
+def _call_parameters(pipeline_class) -> frozenset[str]:
+    return frozenset(inspect.signature(pipeline_class.__call__).parameters)
+
+
+def accepted_arguments(pipe, arguments: dict) -> dict:
+    """The ``arguments`` that ``pipe``'s call takes (an SDXL image-to-image pipeline has no size,
+    FLUX Fill no "only masked" crop); the rest would be a TypeError."""
+    accepted = _call_parameters(type(pipe))
+    return {key: value for key, value in arguments.items() if key in accepted}
+
+
+def is_oom(error: BaseException) -> bool:
+    import torch
+
+    return isinstance(error, torch.OutOfMemoryError) or "out of memory" in str(error).lower()
+
+
+class translate_oom:
+    """Turn the device's out-of-memory errors into OutOfMemory with advice, freeing the cache."""
+
+    def __init__(self, device: DeviceChoice | None = None) -> None:
+        self.device = device
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is None or isinstance(error, (GenerationCancelled,)) or not is_oom(error):
+            return False
+        if self.device is not None:
+            empty_device_cache(self.device)
+        raise OutOfMemory(
+            "The device ran out of memory. Try a smaller size or batch, or turn on the memory savers "
+            "(attention slicing, VAE tiling, and CPU offload on NVIDIA GPUs)."
+        ) from error
+
+
+def empty_device_cache(device: DeviceChoice) -> None:
+    import torch
+
+    if device.device == "cuda":
+        torch.cuda.empty_cache()
+    elif device.device == "mps":
+        torch.mps.empty_cache()
+
+
+def import_pipeline_modules() -> None:
+    """Import what loading a model needs (diffusers' pipelines of every family, CLIP and T5), so a
+    later load is faster."""
+    quiet_libraries()
+    from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, AutoPipelineForText2Image  # noqa: F401
+    from transformers import CLIPTextModel, CLIPTokenizer, T5EncoderModel  # noqa: F401
+
+
+def quiet_libraries() -> None:
+    """Progress bars and advice on stderr are for notebooks, not for an app's users."""
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    diffusers_logging.set_verbosity_error()
+    diffusers_logging.disable_progress_bar()
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
