@@ -10,6 +10,8 @@ from desktop.engine.catalog import INPAINT, TXT2IMG, default_model
 from desktop.engine.library import DOWNLOAD_PAUSED, MISSING, NOT_DOWNLOADED, READY, ModelLibrary
 from desktop.errors import ModelLoadError, ModelNotAvailable, UnsafeModelFormat
 
+pytest_plugins = ["family_models"]  # tiny SDXL and FLUX.1 models
+
 
 @pytest.fixture
 def library(tmp_path):
@@ -64,12 +66,26 @@ def test_what_cannot_be_loaded_is_refused_with_the_reason(library, tmp_path, mak
     assert not any(entry.user_added for entry in library.entries())
 
 
-def test_a_non_stable_diffusion_folder_is_refused(library, tmp_path):
-    folder = tmp_path / "flux"
+def test_a_folder_of_another_kind_of_model_is_refused(library, tmp_path):
+    folder = tmp_path / "sd3"
     folder.mkdir()
-    (folder / "model_index.json").write_text(json.dumps({"_class_name": "FluxPipeline"}))
-    with pytest.raises(ModelLoadError, match="FluxPipeline"):
+    (folder / "model_index.json").write_text(json.dumps({"_class_name": "StableDiffusion3Pipeline"}))
+    with pytest.raises(ModelLoadError, match="StableDiffusion3Pipeline model; Logo Studio runs Stable Diffusion 1.5"):
         library.add(str(folder))
+
+
+def test_models_of_every_family_are_listed_with_their_family(library, tmp_path, tiny_sdxl, tiny_flux_fill):
+    from sdxl_checkpoint import write_sdxl_checkpoint
+
+    add_to_hub_cache(tmp_path / "hub", "someone/xl", tiny_sdxl)
+    fill = library.add(str(tiny_flux_fill))
+    checkpoint = library.add(str(write_sdxl_checkpoint(tiny_sdxl, tmp_path / "civitai-xl.safetensors")))
+    listed = by_ref(library)
+    assert (listed["someone/xl"].family, listed["someone/xl"].kind) == ("sdxl", TXT2IMG)
+    assert (listed[fill].family, listed[fill].kind, listed[fill].state) == ("flux", INPAINT, READY)
+    assert (listed[checkpoint].family, listed[checkpoint].kind, listed[checkpoint].source) == ("sdxl", TXT2IMG, "file")
+    schnell = listed["black-forest-labs/FLUX.1-schnell"]
+    assert (schnell.family, schnell.state, schnell.recommended) == ("flux", NOT_DOWNLOADED, True)
 
 
 def test_removing_takes_a_model_off_the_list_but_leaves_its_files(library, tmp_path, tiny_model):

@@ -1,6 +1,7 @@
-"""The model manager: every model on the list with its kind, size and state; add a Hugging Face
-model id, a diffusers folder or a .safetensors file; remove one from the list; choose the
-text-to-image and inpainting models; download, cancel and resume.
+"""The model manager: every model on the list with its family, kind, size and state, and for the
+selected one what it needs and its licence in plain words (may logos made with it be used
+commercially?); add a Hugging Face model id, a diffusers folder or a .safetensors file; remove one
+from the list; choose the text-to-image and inpainting models; download, cancel and resume.
 
 It renders the model list the files worker sends and calls the main window's actions; the list
 itself lives in engine.library.
@@ -31,12 +32,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desktop.engine.catalog import INPAINT, TXT2IMG, human_size
+from desktop.engine.catalog import INPAINT, TXT2IMG, human_size, recommended_models
+from desktop.engine.families import FAMILY_LABELS
 from desktop.engine.library import DOWNLOAD_PAUSED, MISSING, NOT_DOWNLOADED, READY, ModelEntry
 from desktop.engine.models import HUB
 from desktop.errors import LogoStudioError
 
-COLUMNS = ("Model", "Kind", "Size", "Status", "Used for")
+COLUMNS = ("Model", "Kind", "Size", "Status", "Used for", "Family")  # Family is shown second (see __init__)
+FAMILY_COLUMN = COLUMNS.index("Family")
 DELETE_FILES = "delete"
 KEEP_FILES = "keep"
 KIND_NAMES = {TXT2IMG: "Text-to-image", INPAINT: "Inpainting"}
@@ -73,9 +76,16 @@ class ModelManagerDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.moveSection(FAMILY_COLUMN, 1)  # shown beside the name; its index stays last for callers
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemSelectionChanged.connect(self._show_details)
         self.table.itemDoubleClicked.connect(lambda _item: self.use_for_txt2img())
         layout.addWidget(self.table, 1)
+        self.details = QLabel()
+        self.details.setObjectName("modelDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.details)
 
         add_row = QHBoxLayout()
         self.hub_edit = QLineEdit()
@@ -143,6 +153,7 @@ class ModelManagerDialog(QDialog):
                 human_size(entry.size_bytes) if entry.size_bytes else "—",
                 self._status(entry),
                 ", ".join(used),
+                FAMILY_LABELS.get(entry.family, "Unknown until downloaded" if entry.source == HUB else "Unknown"),
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -152,6 +163,11 @@ class ModelManagerDialog(QDialog):
             if entry.ref == selected:
                 self.table.selectRow(row)
         self._update_buttons()
+        self._show_details()
+
+    def _show_details(self) -> None:
+        """What the selected model is, what it needs and its licence in plain words."""
+        self.details.setText(model_details(self.selected()))
 
     def _status(self, entry: ModelEntry) -> str:
         if entry.ref in self.progress:
@@ -340,6 +356,25 @@ class ModelManagerDialog(QDialog):
 
     def hide_message(self) -> None:
         self.message.hide()
+
+
+def model_details(entry: ModelEntry | None) -> str:
+    """One paragraph about a model: family, download size and memory needed, and for a recommended
+    model its licence in plain words with whether logos made with it may be used commercially."""
+    if entry is None:
+        return ""
+    family = FAMILY_LABELS.get(entry.family, "")
+    parts = [f"{entry.name}: a {family} model." if family else f"{entry.name}."]
+    known = {model.id: model for model in recommended_models()}.get(entry.ref)
+    if known is None:
+        if entry.source == HUB:
+            parts.append("Check its licence on huggingface.co before using its images commercially.")
+        return " ".join(parts)
+    needs = f"Download about {human_size(known.download_bytes)}"
+    if known.memory_bytes:
+        needs += f"; runs best with about {known.memory_bytes / 1e9:.0f} GB of GPU memory (less with memory savers)"
+    parts += [needs + ".", f"Licence: {known.licence_text()}"]
+    return " ".join(parts)
 
 
 def local_model_menu(parent, on_chosen) -> QMenu:
