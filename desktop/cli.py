@@ -25,7 +25,7 @@ from desktop.errors import (
 )
 from desktop.kit_command import add_kit_command
 from desktop.params import IMG2IMG, INPAINT, TXT2IMG, GenerationParams
-from desktop.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
+from desktop.schedulers import DEFAULT_SCHEDULER, FLOW_SCHEDULERS, SD_SCHEDULERS
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -64,12 +64,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--inpaint-model", default="", help="a dedicated inpainting model, used with --image")
     generate.add_argument("--seed", type=int, help="seed of the first image (default: random, printed)")
-    generate.add_argument("--steps", type=int, default=25)
-    generate.add_argument("--guidance", type=float, default=7.5, help="classifier-free guidance scale")
-    generate.add_argument("--width", type=int, help="default 512, or the --image width")
-    generate.add_argument("--height", type=int, help="default 512, or the --image height")
+    generate.add_argument("--steps", type=int, help="denoising steps (default: the model family's, e.g. 25 for SD 1.5)")
+    generate.add_argument(
+        "--guidance",
+        type=float,
+        help="guidance scale (default: the model family's: 7.5 SD 1.5, 7 SDXL, 3.5 FLUX.1 dev)",
+    )
+    generate.add_argument(
+        "--width", type=int, help="default: the model family's (512 SD 1.5, 1024 SDXL/FLUX.1), or --image's"
+    )
+    generate.add_argument("--height", type=int, help="default: the model family's, or the --image height")
     generate.add_argument("--count", type=int, default=1, help="number of images (seed, seed+1, ...)")
-    generate.add_argument("--scheduler", default=DEFAULT_SCHEDULER, help=f"one of: {', '.join(SCHEDULERS)}")
+    generate.add_argument(
+        "--scheduler",
+        help=f"sampler (default: the model family's); SD 1.5 and SDXL: {', '.join(SD_SCHEDULERS)}; "
+        f"FLUX.1: {', '.join(FLOW_SCHEDULERS)}",
+    )
     generate.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     generate.add_argument("--image", type=Path, help="start from this image: inpaint with --mask, else variations")
     generate.add_argument("--mask", type=Path, help="mask for --image: white = repaint, black = keep")
@@ -178,9 +188,10 @@ def run_generate(args: argparse.Namespace) -> int:
             negative_prompt=args.negative,
             mode=mode,
             model=models[0],
-            scheduler=args.scheduler,
-            steps=args.steps,
-            guidance=args.guidance,
+            # Until the model is loaded and its family known, the SD 1.5 defaults stand in (see _fit_to_family).
+            scheduler=args.scheduler or DEFAULT_SCHEDULER,
+            steps=args.steps if args.steps is not None else 25,
+            guidance=args.guidance if args.guidance is not None else 7.5,
             width=width,
             height=height,
             seed=args.seed,
@@ -226,6 +237,8 @@ def _generate(args: argparse.Namespace, params: GenerationParams, inpaint_model:
             _status("note: --low-memory turns on attention slicing and VAE tiling; CPU offload needs an NVIDIA GPU.")
         _status(f"Loading {params.model} on {engine.device.describe()}…")
         engine.load(params.model, inpaint_model=inpaint_model)
+        job.params = _fit_to_family(args, job.params, engine.family_for(job.params.mode), image)
+        _status(f"{engine.family.label} model · {engine.memory_plan.describe()}")
         _status(f"Seed {params.seed}")
 
         def saved(item, image) -> None:
@@ -255,6 +268,25 @@ def _generate(args: argparse.Namespace, params: GenerationParams, inpaint_model:
     except OSError as error:
         return _fail(f"{error.strerror or error}: {error.filename or ''}".strip(": "), EXIT_FAILURE)
     return 0
+
+
+def _fit_to_family(args: argparse.Namespace, params: GenerationParams, family, image) -> GenerationParams:
+    """The request with the loaded model family's size, steps, guidance and sampler for every one
+    of them the command line did not give, and a variation's size from --image fitted to the sizes
+    the family takes (multiples of 16 for FLUX.1). InvalidParameters when the result is not valid."""
+    import dataclasses
+
+    given = {"steps": args.steps, "guidance": args.guidance, "scheduler": args.scheduler}
+    if image is None:
+        given.update(width=args.width, height=args.height)
+    params = family.apply_defaults(params, [name for name, value in given.items() if value is None])
+    if image is not None and params.mode == IMG2IMG and not args.upscale:
+        step = family.size_multiple
+        sizes = {
+            name: getattr(image, name) // step * step for name in ("width", "height") if getattr(args, name) is None
+        }
+        params = dataclasses.replace(params, **sizes)
+    return params
 
 
 def _ensure_downloaded(model: str, yes: bool) -> None:
