@@ -1,7 +1,8 @@
 """Running one generation job: the one place that the window's worker and the CLI both call, so
 that a fix to how a job runs reaches both. Plain Python, no Qt.
 
-A job is fitted to the loaded model (few-step models get their sampler, steps and guidance),
+A job is fitted to the loaded model (a sampler of another model family falls back to the family's
+own, few-step models get their sampler, steps and guidance: see ``Engine.adapt``),
 its long-prompt warnings are reported, and its images are made one at a time, each saved into the
 gallery as soon as it exists. When the device runs out of memory the memory savers are turned on
 and the images not yet made are tried once more. Setting ``job.cancel`` stops it within one step.
