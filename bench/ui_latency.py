@@ -101,8 +101,9 @@ class StallMeter:
         return time.monotonic() - started
 
 
-def measure(model: str, size: int, steps: int, count: int) -> dict[str, tuple[float, float]]:
-    """Longest stall (ms) and duration (s) of: start-up with the model preloading, then a job."""
+def measure(model: str, size: int, steps: int, count: int, switch_to: str = "") -> dict[str, tuple[float, float]]:
+    """Longest stall (ms) and duration (s) of: start-up with the model preloading, a job, a switch
+    to another model (loaded at once, as picking it in the model box does) and a download."""
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import build_window
@@ -111,20 +112,62 @@ def measure(model: str, size: int, steps: int, count: int) -> dict[str, tuple[fl
     scratch = Path(tempfile.mkdtemp())
     window = build_window(scratch / "gallery", model=model, device="cpu", config_dir=scratch / "config")
     window.show()
+    progress = window.run_panel.progress_bar
+    results = {}
     startup = StallMeter()
-    load_seconds = startup.run_until(lambda: window.run_panel.progress_bar.format() == "Model ready")
-    window.brief.prompt_edit.setPlainText("a fox logo, flat vector")
-    window.advanced.width_spin.setValue(size)
-    window.advanced.height_spin.setValue(size)
-    window.advanced.steps_spin.setValue(steps)
-    window.advanced.batch_spin.setValue(count)
+    seconds = startup.run_until(lambda: progress.format() == "Model ready")
+    results["start-up + model preload"] = (startup.longest, seconds)
+    for field, value in (("prompt", "a fox logo, flat vector"), ("width", size), ("height", size)):
+        window.request.set(field, value)
+    window.request.set("steps", steps)
+    window.request.set("batch_count", count)
     job = StallMeter()
     window.actions.generate()
-    job_seconds = job.run_until(lambda: not window.host.pending and not window.run_panel.cancel_button.isEnabled())
-    if bool(window.notices.text("error")):
+    seconds = job.run_until(lambda: not window.jobs.running)
+    results["generation"] = (job.longest, seconds)
+    if window.notices.text("error"):
         raise SystemExit(f"generation failed: {window.notices.text('error')}")
+    if switch_to:
+        switch = StallMeter()
+        window.use_model(switch_to)
+        seconds = switch.run_until(
+            lambda: progress.format() == "Model ready" and window.worker.engine.model == switch_to
+        )
+        results["model switch"] = (switch.longest, seconds)
+    results["download"] = measure_download(window, model)
     window.close()
-    return {"start-up + model preload": (startup.longest, load_seconds), "generation": (job.longest, job_seconds)}
+    return results
+
+
+def measure_download(window, folder: str) -> tuple[float, float]:
+    """Stall while ``folder`` downloads from a hub look-alike on 127.0.0.1 (about 3 MB/s)."""
+    from huggingface_hub import constants
+    from local_hub import LocalHub
+
+    with LocalHub({"bench/model": Path(folder)}, delay=0.02) as hub:
+        saved = (
+            constants.ENDPOINT,
+            constants.HUGGINGFACE_CO_URL_TEMPLATE,
+            constants.HF_HUB_OFFLINE,
+            constants.HF_HUB_CACHE,
+        )
+        constants.ENDPOINT = hub.url
+        constants.HUGGINGFACE_CO_URL_TEMPLATE = hub.url + "/{repo_id}/resolve/{revision}/{filename}"
+        constants.HF_HUB_OFFLINE = False
+        constants.HF_HUB_CACHE = tempfile.mkdtemp()
+        constants.DOWNLOAD_CHUNK_SIZE = 64 * 1024
+        try:
+            meter = StallMeter()
+            window.files_host.download("bench/model")
+            seconds = meter.run_until(lambda: "bench/model" not in window.files_host.downloading)
+        finally:
+            (
+                constants.ENDPOINT,
+                constants.HUGGINGFACE_CO_URL_TEMPLATE,
+                constants.HF_HUB_OFFLINE,
+                constants.HF_HUB_CACHE,
+            ) = saved
+    return meter.longest, seconds
 
 
 def report(label: str, results: dict[str, tuple[float, float]]) -> None:
@@ -149,7 +192,10 @@ def main() -> None:
     tiny = ROOT / "build" / "tiny" / "txt2img"
     if not (tiny / "model_index.json").is_file():
         tiny = make_tiny_model(Path(tempfile.mkdtemp()))
-    report("tiny model, 256 px, 2 images x 20 steps", measure(str(tiny), 256, 20, 2))
+    other = ROOT / "build" / "tiny" / "inpaint"
+    if not (other / "model_index.json").is_file():
+        other = make_tiny_model(Path(tempfile.mkdtemp()), inpaint=True)
+    report("tiny model, 256 px, 2 images x 20 steps", measure(str(tiny), 256, 20, 2, switch_to=str(other)))
     if args.full:
         from sd15_random import make_sd15_random
 

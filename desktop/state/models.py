@@ -22,11 +22,12 @@ from desktop.workers.model_files_worker import ModelFilesHost
 
 
 class ModelsModel(QObject):
-    entries_changed = Signal(list)  # engine.library.ModelEntry items
+    entries_changed = Signal(object)  # a list of engine.library.ModelEntry
     current_changed = Signal(str)  # the chosen text-to-image model (stored form)
     status_changed = Signal(str, bool)  # "Loading …" / "Model ready", busy
     device_changed = Signal(str)
     few_step = Signal(str, int, float)  # sampler, steps, guidance the loaded model needs
+    family_changed = Signal(object)  # the loaded model's engine.families.ModelFamily
     download_progress = Signal(str, object, object, str)  # repo id, done, total, text
     download_ended = Signal(str, str)  # repo id, status ('' after a failure)
     deleted = Signal(str, object)  # repo id, bytes freed
@@ -47,6 +48,8 @@ class ModelsModel(QObject):
         self.entries: list = []
         self.current = library.default(TXT2IMG)
         self.device_text = "starting…"
+        self.family = None  # the loaded model's ModelFamily, once one is loaded
+        self.memory_plan = ""  # what the engine chose for memory (precision, savers), in words
         self._preload_model = ""
         self._meters: dict[str, DownloadMeter] = {}
         worker = host.worker
@@ -55,6 +58,7 @@ class ModelsModel(QObject):
         worker.modelReady.connect(self._ready)
         worker.modelFailed.connect(self._failed)
         worker.fewStepModel.connect(self._few_step)
+        worker.modelFamily.connect(self._family)
         files.worker.modelsListed.connect(self._listed)
         files.worker.modelChecked.connect(self._checked)
         files.worker.modelDeleted.connect(self._deleted)
@@ -194,7 +198,7 @@ class ModelsModel(QObject):
         self.device_text = text
         self.device_changed.emit(text)
 
-    @Slot(list)
+    @Slot(object)
     def _listed(self, entries: list) -> None:
         self.entries = entries
         for entry in entries:
@@ -249,6 +253,13 @@ class ModelsModel(QObject):
     def _few_step(self, reason: str, scheduler: str, steps: int, guidance: float) -> None:
         self.notices.set(n.MODEL, reason)
         self.few_step.emit(scheduler, steps, guidance)
+
+    @Slot(object, str)
+    def _family(self, family, memory_plan: str) -> None:
+        self.memory_plan = memory_plan
+        if family is not None and family != self.family:
+            self.family = family
+            self.family_changed.emit(family)
 
     @Slot(str)
     def _download_started(self, repo_id: str) -> None:

@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         models.current_changed.connect(self._show_model_name)
         models.status_changed.connect(self._model_status)
         models.few_step.connect(self._few_step)
+        models.family_changed.connect(self._family_changed)
         models.entries_changed.connect(self._entries)
         models.download_progress.connect(self._download_progress)
         models.download_ended.connect(self._download_ended)
@@ -189,6 +190,29 @@ class MainWindow(QMainWindow):
         self.request.set("scheduler", scheduler)
         self.request.set("steps", steps)
         self.request.set("guidance", guidance)
+
+    def _family_changed(self, family) -> None:
+        """A model of ``family`` is loaded: offer what applies to it. A switch from another family
+        brings this family's size, steps, guidance and sampler (the user can change them)."""
+        request = self.request
+        self.advanced.show_family(family)
+        self.device_label.setToolTip(self.models.memory_plan)
+        notes = []
+        previous = self.settings.value("model/family", "")
+        self.settings.setValue("model/family", family.name)
+        if previous and previous != family.name:  # not at the very first load: keep what was set
+            for field, value in family.defaults().items():
+                request.set(field, value)
+            notes.append(f"Settings for {family.describe()}.")
+        elif request.scheduler not in family.samplers:
+            notes.append(
+                f"The {request.scheduler} sampler does not apply to {family.label}; using {family.default_sampler}."
+            )
+            request.set("scheduler", family.default_sampler)
+        if not family.supports_negative_prompt and request.negative_prompt:
+            notes.append(f"{family.label} takes no negative prompt; yours is kept for other models but not used.")
+        if notes:
+            self.notices.set(n.MODEL, " ".join(notes))
 
     def _image_saved(self, job, item, image) -> None:
         self.request.image_made(item.params)

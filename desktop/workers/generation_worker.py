@@ -42,6 +42,7 @@ class GenerationWorker(QObject):
     modelLoading = Signal(str)
     modelReady = Signal(str)
     fewStepModel = Signal(str, str, int, float)  # why, sampler, steps, guidance
+    modelFamily = Signal(object, str)  # engine.families.ModelFamily, what the memory plan chose
     modelFailed = Signal(str, str)
     jobStarted = Signal(int)
     jobProgress = Signal(int, object)
@@ -114,6 +115,8 @@ class GenerationWorker(QObject):
         self.modelLoading.emit(model)
         engine.load(model, inpaint_model=inpaint_model)
         self.modelReady.emit(model)
+        plan = engine.memory_plan.describe() if engine.memory_plan is not None else ""
+        self.modelFamily.emit(engine.family, plan)
         profile = engine.few_step
         if profile is not None:
             self.fewStepModel.emit(profile.reason(), profile.scheduler, profile.steps, profile.guidance)

@@ -25,7 +25,7 @@ from desktop.workers.thread_host import ThreadHost
 class ModelFilesWorker(QObject):
     """Lists the models and checks whether one is on this computer (file-system work only)."""
 
-    modelsListed = Signal(list)  # engine.library.ModelEntry items
+    modelsListed = Signal(object)  # a list of engine.library.ModelEntry (object: passed as is, not as a QVariantList)
     modelChecked = Signal(str, bool)  # model reference, on this computer
     modelDeleted = Signal(str, object)  # repo id, bytes freed
     deleteFailed = Signal(str, str)

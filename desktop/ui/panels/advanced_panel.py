@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.engine.catalog import INPAINT, TXT2IMG, human_size
+from desktop.engine.families import SD15, ModelFamily
 from desktop.engine.library import READY
 from desktop.engine.models import normalize_ref
 from desktop.params import BATCH_RANGE, GUIDANCE_RANGE, SEED_MAX, SIZE_RANGE, STEPS_RANGE
@@ -29,15 +30,17 @@ from desktop.ui.model_manager import local_model_menu
 from desktop.ui.panels.binding import bind
 
 RANDOM = -1  # the seed box's value for "a new random seed each job"
-ASPECTS = (("Square 1:1", 1, 1), ("Wide 3:2", 3, 2), ("Tall 2:3", 2, 3), ("Banner 16:9", 16, 9))
 
 
 class SizeSpin(QSpinBox):
-    """A pixel size that only takes multiples of 8: typed values snap to the nearest one."""
+    """A pixel size that only takes multiples of ``multiple`` (8, or 16 for FLUX): typed values
+    snap to the nearest one."""
+
+    multiple = 8
 
     def validate(self, text: str, pos: int):
         state, text, pos = super().validate(text, pos)
-        if state == QValidator.State.Acceptable and int(self.valueFromText(text)) % 8:
+        if state == QValidator.State.Acceptable and int(self.valueFromText(text)) % self.multiple:
             state = QValidator.State.Intermediate
         return state, text, pos
 
@@ -46,7 +49,8 @@ class SizeSpin(QSpinBox):
             value = int(self.valueFromText(text))
         except ValueError:
             return text
-        return self.textFromValue(min(max(round(value / 8) * 8, self.minimum()), self.maximum()))
+        step = self.multiple
+        return self.textFromValue(min(max(round(value / step) * step, self.minimum()), self.maximum()))
 
 
 class AdvancedPanel(QWidget):
@@ -154,10 +158,8 @@ class AdvancedPanel(QWidget):
         self.aspect_button = QToolButton()
         self.aspect_button.setObjectName("aspectButton")
         self.aspect_button.setText("Shape")
-        self.aspect_button.setToolTip("Square, wide, tall or banner, keeping the longer side")
+        self.aspect_button.setToolTip("The shapes the model was trained on")
         self.aspect_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        for label, w, h in ASPECTS:
-            self.aspect_button.addAction(label, lambda w=w, h=h: self._aspect(w, h))
         size_row.addWidget(self.aspect_button)
         form.addRow("Size", size_row)
 
@@ -206,6 +208,7 @@ class AdvancedPanel(QWidget):
         form.addRow("Keep out", self.negative_edit)
         self._show_model("model")
         self._show_seed("seed")
+        self.show_family(SD15)
         self.set_open(False)
 
     def set_open(self, open_: bool) -> None:
@@ -255,11 +258,35 @@ class AdvancedPanel(QWidget):
 
     # -- size and seed ---------------------------------------------------------------------------
 
-    def _aspect(self, w: int, h: int) -> None:
-        longest = max(self.request.width, self.request.height)
-        scale = longest / max(w, h)
-        self.request.set("width", max(64, round(w * scale / 8) * 8))
-        self.request.set("height", max(64, round(h * scale / 8) * 8))
+    def show_family(self, family: ModelFamily) -> None:
+        """Offer what applies to the loaded model's family: its samplers, its trained sizes, its
+        size multiple, and a negative prompt only where the family reads one."""
+        current = self.scheduler_combo.currentText()
+        self.scheduler_combo.blockSignals(True)
+        self.scheduler_combo.clear()
+        self.scheduler_combo.addItems(list(family.samplers))
+        self.scheduler_combo.setCurrentText(current if current in family.samplers else family.default_sampler)
+        self.scheduler_combo.blockSignals(False)
+        for action in self.aspect_button.actions():
+            self.aspect_button.removeAction(action)
+        for preset in family.aspect_presets:
+            label = f"{preset.label}  ({preset.width}×{preset.height})"
+            self.aspect_button.addAction(label, lambda p=preset: self._size(p.width, p.height))
+        for spin in (self.width_spin, self.height_spin):
+            spin.multiple = family.size_multiple
+            spin.setToolTip(
+                f"Pixels (a multiple of {family.size_multiple}); {family.label} works best at its trained sizes"
+            )
+        self.negative_edit.setEnabled(family.supports_negative_prompt)
+        self.negative_edit.setPlaceholderText(
+            "Keep out, e.g. text, gradient, photo"
+            if family.supports_negative_prompt
+            else f"{family.label} takes no negative prompt: say in the brief what you want instead"
+        )
+
+    def _size(self, width: int, height: int) -> None:
+        self.request.set("width", width)
+        self.request.set("height", height)
 
     def _seed_edited(self, value: float) -> None:
         if value == RANDOM:
