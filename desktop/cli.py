@@ -24,7 +24,7 @@ from desktop.errors import (
     ModelNotAvailable,
 )
 from desktop.kit_command import add_kit_command
-from desktop.params import IMG2IMG, INPAINT, TXT2IMG, GenerationParams
+from desktop.params import FAST, IMG2IMG, INPAINT, QUALITY, TXT2IMG, GenerationParams, LoraRef
 from desktop.schedulers import DEFAULT_SCHEDULER, FLOW_SCHEDULERS, SD_SCHEDULERS
 
 EXIT_FAILURE = 1
@@ -81,6 +81,23 @@ def build_parser() -> argparse.ArgumentParser:
         f"FLUX.1: {', '.join(FLOW_SCHEDULERS)}",
     )
     generate.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    generate.add_argument(
+        "--lora",
+        action="append",
+        default=[],
+        metavar="PATH_OR_ID[:WEIGHT]",
+        help="apply a LoRA (.safetensors file, Hugging Face id, or a name in --lora-dir) with a weight "
+        "(default 1); repeat for several. <lora:name:weight> in --prompt works too",
+    )
+    generate.add_argument(
+        "--lora-dir", type=Path, help="folder where LoRA names are looked up (default: the folder of the first --lora)"
+    )
+    generate.add_argument(
+        "--fast",
+        action="store_true",
+        help="a draft in seconds: the model family's few-step LoRA (LCM-LoRA), its sampler, steps and guidance, "
+        "and the tiny autoencoder (downloaded once, with your consent)",
+    )
     generate.add_argument("--image", type=Path, help="start from this image: inpaint with --mask, else variations")
     generate.add_argument("--mask", type=Path, help="mask for --image: white = repaint, black = keep")
     generate.add_argument(
@@ -199,12 +216,16 @@ def run_generate(args: argparse.Namespace) -> int:
             strength=strength,
             mask_blur=args.mask_blur,
             inpaint_only_masked=args.only_masked,
+            speed=FAST if args.fast else QUALITY,
         )
         params = (params.upscaled() if args.upscale else params).with_resolved_seed()
+        params, lora_dir = _with_loras(args, params)
         if args.out is not None and args.out.exists() and not args.out.is_dir():
             raise InvalidParameters("out", f"--out must be a folder, but {args.out} is a file.")
         for model in filter(None, models):
             _ensure_downloaded(model, args.yes)
+        for ref in _asset_downloads(params, models[0]):
+            _ensure_downloaded(ref, args.yes)
     except KeyboardInterrupt:
         _status("\nStopped. Files that finished downloading are kept; run the command again for the rest.")
         return EXIT_INTERRUPTED
@@ -214,13 +235,60 @@ def run_generate(args: argparse.Namespace) -> int:
         return _fail(error, EXIT_USAGE)
     except LogoStudioError as error:
         return _fail(error, EXIT_FAILURE)
-    return _generate(args, params, models[1], image, mask)
+    return _generate(args, params, models[1], image, mask, lora_dir)
 
 
-def _generate(args: argparse.Namespace, params: GenerationParams, inpaint_model: str, image, mask) -> int:
+def _with_loras(args: argparse.Namespace, params: GenerationParams) -> tuple[GenerationParams, str]:
+    """``params`` with the --lora LoRAs and the prompt's <lora:name:weight> tags (looked up in
+    --lora-dir, else the first --lora's folder), and that folder. Each local file is checked now
+    (a pickle LoRA or a missing file is bad input, found before anything loads)."""
+    import contextlib
+    import dataclasses
+
+    from desktop.engine.loras import apply_prompt_loras, find_in_folder, is_hub_lora, lora_file
+
+    folder = args.lora_dir.expanduser() if args.lora_dir else None
+    loras = []
+    for text in args.lora:
+        ref, weight = text, 1.0
+        head, colon, tail = text.rpartition(":")
+        if colon and head and "/" not in tail and "\\" not in tail:
+            with contextlib.suppress(ValueError):  # not a number: the colon is part of the name
+                ref, weight = head, float(tail)
+        path = Path(ref).expanduser()
+        if not path.exists() and not is_hub_lora(ref):
+            path = find_in_folder(ref, folder) or path
+        if path.exists():
+            ref = str(path.resolve())
+            folder = folder or path.parent
+        loras.append(LoraRef(ref, weight))
+    params = dataclasses.replace(params, loras=(*params.loras, *loras))
+    params = apply_prompt_loras(params, folder)
+    for lora in params.loras:
+        if not is_hub_lora(lora.ref):
+            lora_file(lora.ref)
+    return params, str(folder or "")
+
+
+def _asset_downloads(params: GenerationParams, model: str) -> list[str]:
+    """The LoRAs from Hugging Face that the request names, and for --fast the few-step LoRA and
+    tiny autoencoder of the model's family (read from its files, without loading it)."""
+    from desktop.jobs import Job
+
+    family = ""
+    if params.speed == FAST:
+        from desktop.engine.models import classify, inspect
+
+        family = inspect(classify(model))[0].family.name
+    return [ref for ref in Job(params, family=family).models() if ref != params.model]
+
+
+def _generate(
+    args: argparse.Namespace, params: GenerationParams, inpaint_model: str, image, mask, lora_dir: str = ""
+) -> int:
     from desktop.jobs import Job, run_job
 
-    job = Job(params, image=image, mask=mask, inpaint_model=inpaint_model)
+    job = Job(params, image=image, mask=mask, inpaint_model=inpaint_model, lora_dir=lora_dir)
     try:
         from desktop.engine import Engine, choose_device, device_preference
         from desktop.files import atomic_save_png, unused_path
@@ -293,10 +361,11 @@ def _ensure_downloaded(model: str, yes: bool) -> None:
     """Make sure hub model ``model`` is in the cache: download it if the user agrees (``--yes``, or
     "y" at the terminal's question). Without a terminal and without --yes, raise
     DownloadNeedsConsent before any network request."""
+    from desktop.engine.assets import is_hub_asset
     from desktop.engine.catalog import confirm_download
     from desktop.engine.models import is_available_locally, is_hub_id
 
-    if not is_hub_id(model) or is_available_locally(model):
+    if not (is_hub_id(model) or is_hub_asset(model)) or is_available_locally(model):
         return
     if not confirm_download(model, lambda plan: yes or _ask_on_terminal(plan)):
         raise DownloadNeedsConsent(f"{model} was not downloaded.")
@@ -370,13 +439,16 @@ def _status(text: str) -> None:
 
 def run_download(args: argparse.Namespace) -> int:
     """Run ``logo-studio download``; returns the exit code."""
+    from desktop.engine.assets import is_hub_asset
     from desktop.engine.catalog import confirm_download
-    from desktop.engine.models import DEFAULT_MODEL, cached_hub_folder, is_hub_id
+    from desktop.engine.models import DEFAULT_MODEL, cached_hub_folder, is_available_locally, is_hub_id
 
     model = args.model or DEFAULT_MODEL
-    if not is_hub_id(model):
+    if not (is_hub_id(model) or is_hub_asset(model)):
         return _fail(InvalidParameters("model", f"{model} is not a Hugging Face model id (owner/name)."), EXIT_USAGE)
     folder = cached_hub_folder(model)
+    if folder is None and is_available_locally(model):  # a LoRA or tiny autoencoder already here
+        folder = _download(model)  # answers from the cache, without a request
     if folder is None:
         try:
             if not confirm_download(model, lambda plan: args.yes or _ask_on_terminal(plan)):

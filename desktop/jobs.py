@@ -1,8 +1,10 @@
 """Running one generation job: the one place that the window's worker and the CLI both call, so
 that a fix to how a job runs reaches both. Plain Python, no Qt.
 
-A job is fitted to the loaded model (a sampler of another model family falls back to the family's
-own, few-step models get their sampler, steps and guidance: see ``Engine.adapt``),
+A job's ``<lora:name:weight>`` prompt tags become LoRAs found in its LoRA folder, then it is fitted
+to the loaded model (a sampler of another model family falls back to the family's own, few-step
+models and LoRAs get their sampler, steps and guidance, Fast gets the family's few-step LoRA: see
+``Engine.adapt``),
 its long-prompt warnings are reported, and its images are made one at a time, each saved into the
 gallery as soon as it exists. When the device runs out of memory the memory savers are turned on
 and the images not yet made are tried once more. Setting ``job.cancel`` stops it within one step.
@@ -19,7 +21,7 @@ from PIL import Image
 
 from desktop.errors import OutOfMemory
 from desktop.gallery import GalleryItem, GalleryStore
-from desktop.params import GenerationParams
+from desktop.params import FAST, GenerationParams
 
 _job_ids = itertools.count(1)
 
@@ -30,7 +32,11 @@ OUT_OF_MEMORY_RETRY = "Ran out of memory, so the memory savers are now on (slowe
 
 @dataclass
 class Job:
-    """One request: parameters with the seed already chosen, and the canvas for inpainting."""
+    """One request: parameters with the seed already chosen, and the canvas for inpainting.
+
+    ``lora_dir`` is the user's LoRA folder, where ``<lora:name:weight>`` tags of the prompt are
+    looked up; ``family`` is the family of ``params.model`` when the caller knows it (the window
+    knows the loaded one): it lets ``models()`` list what a Fast job downloads."""
 
     params: GenerationParams
     image: Image.Image | None = None
@@ -39,10 +45,23 @@ class Job:
     inpaint_model: str = ""  # a dedicated inpainting model, loaded alongside params.model
     id: int = field(default_factory=lambda: next(_job_ids))
     cancel: threading.Event = field(default_factory=threading.Event)
+    lora_dir: str = ""
+    family: str = ""
 
     def models(self) -> list[str]:
-        """The models this job needs on this computer."""
-        return [ref for ref in (self.params.model, self.inpaint_model) if ref]
+        """What this job needs on this computer: its models, its LoRAs from Hugging Face, and for a
+        Fast job of a known family the few-step LoRA and tiny autoencoder (download them with
+        ``desktop.engine.downloads.download_hub_model`` after ``catalog.confirm_download``)."""
+        from desktop.engine.assets import fast_downloads, tiny_vae_id
+        from desktop.engine.few_step import detect_lora
+        from desktop.engine.loras import is_hub_lora
+
+        refs = [ref for ref in (self.params.model, self.inpaint_model) if ref]
+        refs += [lora.ref for lora in self.params.user_loras if is_hub_lora(lora.ref)]
+        if self.params.speed == FAST and self.family:
+            few_step_chosen = any(detect_lora(lora.ref) for lora in self.params.user_loras)
+            refs += [tiny_vae_id(self.family)] if few_step_chosen else fast_downloads(self.family)
+        return list(dict.fromkeys(ref for ref in refs if ref))
 
 
 def run_job(
@@ -62,8 +81,11 @@ def run_job(
     soon as it is saved. ``job.params`` is replaced by the parameters actually used. Raises
     GenerationCancelled, OutOfMemory (when the retry also runs out) and other LogoStudioErrors.
     """
+    from desktop.engine.loras import apply_prompt_loras
+
     warn = on_warning or (lambda _text: None)
-    job.params, note = engine.adapt(job.params.with_resolved_seed())
+    params = apply_prompt_loras(job.params.with_resolved_seed(), job.lora_dir or None)
+    job.params, note = engine.adapt(params)
     if note:
         warn(note)
     for warning in engine.prompt_warnings(job.params):

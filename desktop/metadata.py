@@ -4,8 +4,12 @@ Two text chunks are written: ``parameters`` in the A1111 format, which A1111, Kr
 Civitai and others read, and ``logo_studio`` with exact JSON for a lossless restore: every request
 field, including the model and the model family that made the image (sd15, sdxl or flux; PNGs
 written before families existed read back with family ''). The A1111 text stays what A1111 writes
-(the family is not an A1111 field). Reading prefers our JSON and falls back to A1111 text written
-by any tool. Everything read is untrusted:
+(the family is not an A1111 field). LoRAs are written as A1111 does: ``<lora:name:weight>`` at
+the end of the prompt and ``Lora hashes: "name: hash"`` with their AutoV3 hashes, which Civitai
+recognises; our JSON keeps their exact files or hub ids. A Fast draft decoded by the tiny
+autoencoder says so (``VAE: TAESD (Fast draft)``). Reading prefers our JSON and falls back to A1111
+text written by any tool; its ``<lora:...>`` tags stay in the prompt, where the job resolves them in
+the user's LoRA folder. Everything read is untrusted:
 parsing never evaluates anything, and any malformed input ends in :class:`MetadataError`.
 """
 
@@ -29,6 +33,13 @@ MAX_TEXT = 64 * 1024  # longer chunks are not parameters anyone wrote by hand; r
 # One "Key: value" pair of A1111's last line; a value may be double-quoted (with \" escapes).
 _PAIR = re.compile(r'\s*([\w][\w \-/()]*?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
 _SIZE = re.compile(r"^(\d{1,5})x(\d{1,5})$")
+_TRAILING_LORAS = re.compile(r"(?:\s*<lora:[^<>]*>)+\s*$", re.IGNORECASE)
+TINY_VAE_NAME = "TAESD (Fast draft)"
+
+
+def _lora_name(name: str) -> str:
+    """A LoRA name as A1111 writes it inside its tags and hash list (no separators)."""
+    return re.sub(r"[:,<>]", "_", name)
 
 
 def _quote(value: str) -> str:
@@ -41,7 +52,9 @@ def _quote(value: str) -> str:
 def to_a1111_text(params: GenerationParams) -> str:
     """The A1111 ``parameters`` text for ``params`` (seed must be resolved)."""
     # The prompt as sent to the model (palette in words), so other tools reproduce the image.
-    lines = [palette_prompt(params.prompt, params.colors, params.background)]
+    prompt = palette_prompt(params.prompt, params.colors, params.background)
+    tags = " ".join(f"<lora:{_lora_name(lora.name)}:{lora.weight:g}>" for lora in params.loras)
+    lines = [f"{prompt} {tags}" if tags else prompt]
     if params.negative_prompt:
         lines.append(f"Negative prompt: {params.negative_prompt}")
     pairs = [("Steps", str(params.steps))]
@@ -56,6 +69,11 @@ def to_a1111_text(params: GenerationParams) -> str:
     ]
     if params.model:
         pairs.append(("Model", params.model))
+    if params.tiny_decode:
+        pairs.append(("VAE", TINY_VAE_NAME))
+    hashes = [f"{_lora_name(lora.name)}: {lora.hash}" for lora in params.loras if lora.hash]
+    if hashes:
+        pairs.append(("Lora hashes", ", ".join(hashes)))
     if params.mode == IMG2IMG:
         pairs.append(("Denoising strength", f"{params.strength:g}"))
     if params.mode == INPAINT:
@@ -135,8 +153,14 @@ def parse_a1111_text(text: str) -> GenerationParams:
         if "Background" in settings:
             kwargs["background"] = settings["Background"]
         palette_words = palette_prompt("", kwargs.get("colors", ()), kwargs.get("background", ""))
+        tags = _TRAILING_LORAS.search(kwargs["prompt"])
+        tags_text = tags.group(0).strip() if tags else ""
+        if tags:
+            kwargs["prompt"] = kwargs["prompt"][: tags.start()]
         if palette_words and kwargs["prompt"].endswith(palette_words):
             kwargs["prompt"] = kwargs["prompt"][: -len(palette_words)]
+        if tags_text:
+            kwargs["prompt"] = f"{kwargs['prompt']} {tags_text}".strip()
         # A1111's "Model" is a local file stem that rarely names a loadable model here, so only
         # our own files restore the model.
         if "Logo Studio" in settings.get("Version", "") and "Model" in settings:

@@ -31,8 +31,75 @@ MASK_BLUR_RANGE = (0, 64)
 PADDING_RANGE = (0, 256)
 MAX_COLORS = 4
 FAMILIES = ("sd15", "sdxl", "flux")  # model families (desktop.engine.families); "" = not recorded
+QUALITY = "quality"  # the model's own sampler, steps and guidance; the full autoencoder decodes
+FAST = "fast"  # the family's few-step LoRA, its sampler, steps and guidance; the tiny autoencoder decodes drafts
+SPEEDS = (QUALITY, FAST)
+AUTO_DECODE = "auto"  # Fast drafts (text-to-image, inpainting) decode with the tiny autoencoder, the rest in full
+FULL_DECODE = "full"  # always the model's own autoencoder: the final version of a Fast draft
+DECODES = (AUTO_DECODE, FULL_DECODE)
+MAX_LORAS = 8
+LORA_WEIGHT_RANGE = (-4.0, 4.0)
 
 _HEX_COLOR = re.compile(r"^#[0-9a-f]{6}$")
+_HASH = re.compile(r"^([0-9a-f]{12}|)$")
+
+
+@dataclass(frozen=True)
+class LoraRef:
+    """One LoRA of a request and its weight (A1111's multiplier: 1 full, 0.5 half, negative inverts).
+
+    ``ref`` is an absolute path of a ``.safetensors`` file, a Hugging Face repo id (``owner/name``)
+    or one file in a repo (``owner/name/file.safetensors``). ``hash`` is the file's AutoV3 hash
+    (what A1111 writes as "Lora hashes" and Civitai looks up); the engine fills it in each result,
+    '' in a request. ``fast`` marks the few-step LoRA that Fast mode added (``Engine.adapt``): it
+    follows the speed and the model family, so the window lists only the others."""
+
+    ref: str
+    weight: float = 1.0
+    hash: str = ""
+    fast: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ref, str) or not self.ref.strip():
+            raise InvalidParameters("loras", "A LoRA needs a file or a Hugging Face id.")
+        weight = self.weight
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight != weight:
+            raise InvalidParameters("loras", f"The weight of LoRA {self.name} must be a number.")
+        if not LORA_WEIGHT_RANGE[0] <= weight <= LORA_WEIGHT_RANGE[1]:
+            low, high = LORA_WEIGHT_RANGE
+            raise InvalidParameters(
+                "loras", f"The weight of LoRA {self.name} must be between {low:g} and {high:g}, not {weight:g}."
+            )
+        if not isinstance(self.hash, str) or not _HASH.match(self.hash):
+            raise InvalidParameters("loras", f"The hash of LoRA {self.name} must be 12 hex digits, not {self.hash!r}.")
+        if not isinstance(self.fast, bool):
+            raise InvalidParameters("loras", "A LoRA's fast mark must be true or false.")
+
+    @property
+    def name(self) -> str:
+        """The short name A1111 uses in ``<lora:name:weight>``: the file name without .safetensors,
+        or a hub repo's name ('lcm-lora-sdv1-5')."""
+        text = str(self.ref).replace("\\", "/").rstrip("/")
+        last = text.rsplit("/", 1)[-1]
+        stem, dot, suffix = last.rpartition(".")
+        if dot and stem and suffix.lower() in ("safetensors", "ckpt", "pt", "pth", "bin"):
+            last = stem
+            if last == "pytorch_lora_weights" and text.count("/") >= 2:  # diffusers' default file name in a repo
+                last = text.split("/")[-2]
+        return last
+
+    def to_dict(self) -> dict:
+        return {"ref": self.ref, "weight": self.weight, "hash": self.hash, "fast": self.fast}
+
+    @classmethod
+    def from_dict(cls, data) -> LoraRef:
+        """From :meth:`to_dict`'s output; InvalidParameters for anything else."""
+        if not isinstance(data, dict) or not isinstance(data.get("ref"), str):
+            raise InvalidParameters("loras", "Each LoRA must be an object with a ref.")
+        weight = data.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)):
+            raise InvalidParameters("loras", "A LoRA's weight must be a number.")
+        return cls(data["ref"], float(weight), data.get("hash", ""), data.get("fast", False))
 
 
 @dataclass(frozen=True)
@@ -47,6 +114,11 @@ class GenerationParams:
     in each result; '' in a request, and in images saved before families existed.
     ``strength`` applies to inpainting and image-to-image; ``mask_blur``,
     ``inpaint_only_masked`` and ``inpaint_padding`` to inpainting only.
+    ``loras`` are applied for this request only, each with its weight (see :class:`LoraRef`).
+    ``speed`` is "quality" (the model's own settings, full autoencoder) or "fast" (the family's
+    few-step LoRA with its settings, and the tiny autoencoder for text-to-image and inpainting
+    drafts; variations and upscales always decode in full). ``decode`` "full" makes a Fast request
+    decode with the model's own autoencoder: the same seed then gives the final version of a draft.
     """
 
     prompt: str
@@ -67,6 +139,9 @@ class GenerationParams:
     mask_blur: int = 4
     inpaint_only_masked: bool = False
     inpaint_padding: int = 32
+    loras: tuple[LoraRef, ...] = ()
+    speed: str = QUALITY
+    decode: str = AUTO_DECODE
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -102,10 +177,27 @@ class GenerationParams:
             batch_count=1,
         )
 
+    def final_version(self) -> GenerationParams:
+        """The request that redraws this (Fast) image with the model's own autoencoder: the same
+        seed, LoRAs, steps and sampler give the same latents, decoded in full quality."""
+        return dataclasses.replace(self, decode=FULL_DECODE, batch_count=1)
+
+    @property
+    def tiny_decode(self) -> bool:
+        """True when the images are decoded by the tiny autoencoder: Fast drafts of text-to-image and
+        inpainting (variations and upscales, and ``final_version()``, decode in full)."""
+        return self.speed == FAST and self.decode == AUTO_DECODE and self.mode != IMG2IMG
+
+    @property
+    def user_loras(self) -> tuple[LoraRef, ...]:
+        """The LoRAs the user chose (without the one Fast mode adds): what the window lists."""
+        return tuple(lora for lora in self.loras if not lora.fast)
+
     def to_dict(self) -> dict:
         """A JSON-ready dict of every field."""
         data = dataclasses.asdict(self)
         data["colors"] = list(self.colors)
+        data["loras"] = [lora.to_dict() for lora in self.loras]
         return data
 
     @classmethod
@@ -137,6 +229,10 @@ def _coerce(name: str, value):
         return tuple(value)
     if name == "seed" and value is None:
         return None
+    if name == "loras":
+        if not isinstance(value, (list, tuple)):
+            raise InvalidParameters(name, "LoRAs must be a list.")
+        return tuple(LoraRef.from_dict(item) for item in value)
     if kind in ("int", "int | None"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidParameters(name, f"{_LABELS[name]} must be a whole number.")
@@ -173,6 +269,9 @@ _LABELS = {
     "mask_blur": "Mask feather",
     "inpaint_only_masked": "Only masked",
     "inpaint_padding": "Masked area padding",
+    "loras": "LoRAs",
+    "speed": "Speed",
+    "decode": "Decode",
 }
 
 
@@ -198,7 +297,7 @@ def _check_color(name: str, value: str) -> None:
 
 
 def _validate(p: GenerationParams) -> None:
-    for name in ("prompt", "negative_prompt", "model", "family", "mode", "scheduler", "background"):
+    for name in ("prompt", "negative_prompt", "model", "family", "mode", "scheduler", "background", "speed", "decode"):
         if not isinstance(getattr(p, name), str):
             raise InvalidParameters(name, f"{_LABELS[name]} must be text.")
     if not p.prompt.strip():
@@ -238,3 +337,11 @@ def _validate(p: GenerationParams) -> None:
         _check_color("colors", color)
     if p.background:
         _check_color("background", p.background)
+    if p.speed not in SPEEDS:
+        raise InvalidParameters("speed", f"Speed must be one of {', '.join(SPEEDS)}, not {p.speed!r}.")
+    if p.decode not in DECODES:
+        raise InvalidParameters("decode", f"Decode must be one of {', '.join(DECODES)}, not {p.decode!r}.")
+    if not isinstance(p.loras, tuple) or not all(isinstance(lora, LoraRef) for lora in p.loras):
+        raise InvalidParameters("loras", "LoRAs must be a tuple of LoraRef.")
+    if len(p.loras) > MAX_LORAS:
+        raise InvalidParameters("loras", f"Use at most {MAX_LORAS} LoRAs at once, not {len(p.loras)}.")

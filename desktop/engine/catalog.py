@@ -41,6 +41,7 @@ class RecommendedModel:
     licence_summary: str = ""
     commercial_use: bool = False
     licence_url: str = ""
+    file: str = ""  # for a LoRA: the one file of the repo that is the LoRA
 
     def licence_text(self) -> str:
         """'FLUX.1 [dev] Non-Commercial License: ... Commercial use: no.'"""
@@ -70,24 +71,32 @@ def _data() -> dict:
     return json.loads(resources.files("desktop.resources").joinpath("models.json").read_text(encoding="utf-8"))
 
 
+def _entry(entry: dict) -> RecommendedModel:
+    return RecommendedModel(
+        entry["id"],
+        entry["name"],
+        entry["kind"],
+        int(entry["download_bytes"]),
+        entry["licence"],
+        tuple(entry.get("alternatives", ())),
+        entry.get("family", "sd15"),
+        int(entry.get("memory_bytes", 0)),
+        entry.get("licence_summary", ""),
+        bool(entry.get("commercial_use", False)),
+        entry.get("licence_url", ""),
+        entry.get("file", ""),
+    )
+
+
 def recommended_models() -> list[RecommendedModel]:
     """The recommended models, in the data file's order."""
-    return [
-        RecommendedModel(
-            entry["id"],
-            entry["name"],
-            entry["kind"],
-            int(entry["download_bytes"]),
-            entry["licence"],
-            tuple(entry["alternatives"]),
-            entry.get("family", "sd15"),
-            int(entry.get("memory_bytes", 0)),
-            entry.get("licence_summary", ""),
-            bool(entry.get("commercial_use", False)),
-            entry.get("licence_url", ""),
-        )
-        for entry in _data()["recommended"]
-    ]
+    return [_entry(entry) for entry in _data()["recommended"]]
+
+
+def fast_assets() -> list[RecommendedModel]:
+    """What Fast mode downloads (models.json "fast"): per family a few-step LoRA (kind "lora",
+    ``file`` names the LoRA in its repo) and a tiny autoencoder (kind "tiny-vae")."""
+    return [_entry(entry) for entry in _data().get("fast", [])]
 
 
 def recommended_for(device: str, gpu_memory: int | None = None) -> HardwareAdvice:
@@ -210,7 +219,7 @@ class DownloadPlan:
     model: RecommendedModel | None = None
 
     def question(self) -> str:
-        size = f"about {self.download_bytes / 1e9:.1f} GB" if self.download_bytes else "several GB"
+        size = f"about {human_size(self.download_bytes)}" if self.download_bytes else "several GB"
         licence = " Check its licence on huggingface.co."
         if self.model is not None:
             licence = f" Licence: {self.model.licence_text()}"
@@ -259,7 +268,7 @@ def download_plan(model_id: str) -> DownloadPlan:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     free = shutil.disk_usage(existing).free
-    known = {model.id: model for model in recommended_models()}
+    known = {model.id: model for model in (*recommended_models(), *fast_assets())}
     if model_id in known:
         model = known[model_id]
         return DownloadPlan(model.id, model.name, model.download_bytes, model.licence, folder, free, model)

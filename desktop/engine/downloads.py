@@ -4,6 +4,9 @@ Only what the model's family needs is fetched (see ``models.ALLOW_PATTERNS``: a 
 own family's parts, so SDXL brings its second text encoder and tokenizer, FLUX.1 its transformer and
 T5 encoder, and nothing else: no single-file copies, fp16 variants or other formats).
 
+LoRAs and tiny autoencoders come the same way (``download_hub_asset``): only the LoRA file, or the
+tiny autoencoder's config and weights.
+
 Everything goes through huggingface_hub's public API: ``snapshot_download`` fetches the files
 (hf-xet where the repo has it, several files at once, the token sent only to Hugging Face hosts,
 blobs shared with every other tool that uses the cache), reports bytes through a ``tqdm_class``,
@@ -18,6 +21,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from desktop.engine.assets import (
+    TINY_VAE,
+    asset_available,
+    cached_file,
+    cached_hub_lora,
+    cached_tiny_vae,
+    download_patterns,
+    hub_lora_location,
+    is_hub_asset,
+    known_asset,
+)
 from desktop.engine.catalog import missing_pipeline_files
 from desktop.engine.models import ALLOW_PATTERNS, IGNORE_PATTERNS, cached_hub_folder
 from desktop.errors import DownloadCancelled, DownloadFailed, ModelNotAvailable
@@ -39,11 +53,17 @@ def download_hub_model(
     Reports (bytes done, bytes total) through ``on_download``: the total is what is missing when
     the download starts. Setting ``cancel`` stops it within one chunk with DownloadCancelled.
     Files that finished stay in the cache, so the next download fetches only the rest. Other
-    failures become ModelNotAvailable in plain words (see ``download_error``).
+    failures become ModelNotAvailable in plain words (see ``download_error``). A LoRA or tiny
+    autoencoder reference (``assets.is_hub_asset``), or a repo without a pipeline that holds one
+    LoRA, goes to ``download_hub_asset``: the window's download gate needs only this function.
     """
+    if is_hub_asset(repo_id):
+        return download_hub_asset(repo_id, on_download, cancel)
     folder = cached_hub_folder(repo_id)
     if folder is not None:
         return folder
+    if asset_available(repo_id):  # a LoRA repo downloaded before
+        return _cached_asset(repo_id)
     from huggingface_hub import constants, snapshot_download
 
     if constants.HF_HUB_OFFLINE:
@@ -55,8 +75,8 @@ def download_hub_model(
     cancel = cancel or threading.Event()
     try:
         plan = snapshot_download(repo_id, allow_patterns=ALLOW_PATTERNS, ignore_patterns=IGNORE_PATTERNS, dry_run=True)
-        if not plan:
-            raise _not_a_pipeline(repo_id, ["model_index.json"])
+        if not plan:  # no pipeline: a LoRA repo, if it holds one LoRA
+            return download_hub_asset(repo_id, on_download, cancel)
         total = sum(item.file_size for item in plan if item.will_download)
         folder = Path(
             snapshot_download(
@@ -74,6 +94,61 @@ def download_hub_model(
     if missing:
         raise _not_a_pipeline(repo_id, missing)
     return folder
+
+
+def download_hub_asset(
+    ref: str, on_download: DownloadCallback | None = None, cancel: threading.Event | None = None
+) -> Path:
+    """Download a LoRA (``owner/name`` holding one LoRA, ``owner/name/file.safetensors``) or a tiny
+    autoencoder repo into the HF cache, only the files it needs; returns the LoRA file or the tiny
+    autoencoder's folder. Progress, cancel and errors as in ``download_hub_model``."""
+    from huggingface_hub import constants, snapshot_download
+
+    if asset_available(ref):
+        return _cached_asset(ref)
+    if constants.HF_HUB_OFFLINE:
+        raise ModelNotAvailable(
+            f"{ref} is not downloaded yet and Hugging Face downloads are switched off (offline mode). Go online "
+            "and download it, or choose a file that is on this computer."
+        )
+    cancel = cancel or threading.Event()
+    try:
+        where = download_patterns(ref)
+        if where is None:  # a LoRA repo whose file is not known: list its .safetensors files
+            repo_id = hub_lora_location(ref)[0]
+            listed = snapshot_download(repo_id, allow_patterns=["*.safetensors"], dry_run=True)
+            where = download_patterns(ref, [item.filename for item in listed])
+            if not listed:
+                raise _not_a_pipeline(repo_id, ["model_index.json"])
+            if where is None:
+                raise ModelNotAvailable(
+                    f"{repo_id} on Hugging Face is not a model, and not a repo with one LoRA in it "
+                    f"({len(listed)} .safetensors files). Name the LoRA file: {repo_id}/FILE.safetensors."
+                )
+        repo_id, files = where
+        remove_abandoned_partial_files(repo_id)
+        plan = snapshot_download(repo_id, allow_patterns=files, dry_run=True)
+        total = sum(item.file_size for item in plan if item.will_download)
+        snapshot_download(repo_id, allow_patterns=files, tqdm_class=_byte_counter(total, on_download, cancel))
+    except (DownloadCancelled, ModelNotAvailable):
+        raise
+    except Exception as error:
+        raise download_error(ref, error) from error
+    if not asset_available(ref) and not _lora_found(ref, files):
+        raise ModelNotAvailable(f"{ref} was downloaded but its files are not complete; try the download again.")
+    return _cached_asset(ref, files)
+
+
+def _lora_found(ref: str, files: list[str]) -> bool:
+    return cached_file(hub_lora_location(ref)[0], files[0]) is not None
+
+
+def _cached_asset(ref: str, files: list[str] | None = None) -> Path:
+    known = known_asset(ref)
+    if known is not None and known.kind == TINY_VAE:
+        return cached_tiny_vae(ref)
+    found = cached_hub_lora(ref)
+    return found if found is not None else cached_file(hub_lora_location(ref)[0], files[0])
 
 
 def _not_a_pipeline(repo_id: str, missing: list[str]) -> ModelNotAvailable:

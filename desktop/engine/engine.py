@@ -17,9 +17,11 @@ from PIL import Image
 
 from desktop.engine.devices import DeviceChoice, MemoryPlan, MemorySavers, choose_device, device_memory, plan_memory
 from desktop.engine.families import ModelFamily, ModelInfo
-from desktop.engine.few_step import FewStepProfile
+from desktop.engine.fast import adapt_speed
+from desktop.engine.few_step import FewStepProfile, detect_lora
 from desktop.engine.few_step import adapt as adapt_to_few_step
 from desktop.engine.few_step import detect as detect_few_step
+from desktop.engine.lora_adapters import LoraAdapters, resolve_loras
 from desktop.engine.models import classify, inspect, load_pipeline
 from desktop.engine.preview import SD15_LATENTS, LatentFormat, latents_to_preview
 from desktop.engine.support import (
@@ -32,6 +34,7 @@ from desktop.engine.support import (
     quiet_libraries,
     translate_oom,
 )
+from desktop.engine.tiny_vae import TinyVaes, decoding_with, preview_decoder
 from desktop.errors import GenerationCancelled, InvalidParameters, ModelNotAvailable
 from desktop.palette import palette_prompt
 from desktop.params import IMG2IMG, INPAINT, TXT2IMG, GenerationParams
@@ -43,7 +46,9 @@ FILL_GUIDANCE = 30.0  # what FLUX Fill models are made for; regular FLUX guidanc
 @dataclass(frozen=True)
 class Progress:
     """One denoising step of one image of a batch. ``latent_format`` and ``size`` (the image's
-    width and height) tell ``preview`` how to read the latents of the family that made them."""
+    width and height) tell ``preview`` how to read the latents of the family that made them;
+    ``decoder`` is the family's tiny autoencoder as a function (latents, size) -> image, None
+    when it is not on this computer."""
 
     image_index: int
     image_count: int
@@ -52,9 +57,14 @@ class Progress:
     latents: object
     latent_format: LatentFormat = SD15_LATENTS
     size: tuple[int, int] = (1, 1)
+    decoder: Callable[[object, tuple[int, int]], Image.Image] | None = None
 
     def preview(self) -> Image.Image:
-        """A rough picture of the image so far, one pixel per latent cell; costs one tiny matmul."""
+        """The image so far: with the family's tiny autoencoder (TAESD) a real small picture (up to
+        256 px, a few percent of a step on a CPU), else a rough one, one pixel per latent cell, from
+        one tiny matmul."""
+        if self.decoder is not None:
+            return self.decoder(self.latents, self.size)
         return latents_to_preview(self.latents, self.latent_format, self.size)
 
 
@@ -96,6 +106,8 @@ class Engine:
         self._inpaint_info: ModelInfo | None = None  # a dedicated inpainting model's
         # Each model's own sampler config, from which every job's sampler is built.
         self._scheduler_configs: dict[str, object] = {}
+        self._loras: dict[str, LoraAdapters] = {}  # "base" / "inpaint" (a dedicated model): its LoRAs
+        self.tiny_vaes = TinyVaes(self.device.device, self.device.dtype)
 
     @property
     def loaded(self) -> bool:
@@ -176,6 +188,8 @@ class Engine:
             self.unload()  # nothing half-loaded stays behind
             raise
         self.memory_plan = replace(plans[0], savers=self.savers)
+        if (self.tiny_vaes.device, self.tiny_vaes.dtype) != (self.device.device, plans[0].dtype):
+            self.tiny_vaes = TinyVaes(self.device.device, plans[0].dtype)
         self.model, self.inpaint_model = model, inpaint_model
         self.few_step = detect_few_step(model, type(base.scheduler).__name__, info.family)
 
@@ -191,6 +205,7 @@ class Engine:
         self._txt2img = self._inpaint = self._img2img = None
         self._info = self._inpaint_info = self.memory_plan = None
         self._scheduler_configs = {}
+        self._loras = {}
         self.model = self.inpaint_model = ""
         self.few_step = None
         empty_device_cache(self.device)
@@ -228,9 +243,11 @@ class Engine:
 
     def adapt(self, params: GenerationParams) -> tuple[GenerationParams, str]:
         """``params`` fitted to the model that will run them, and why ('' when nothing changed): a
-        sampler of another family falls back to this family's default; few-step models get their
-        sampler, steps and guidance (see few_step.adapt); FLUX Fill gets the guidance it needs; an
-        "only masked" request on a pipeline that cannot crop uses the whole image."""
+        sampler of another family falls back to this family's default; few-step models and
+        few-step LoRAs get their sampler, steps and guidance (see few_step.adapt); Fast requests get
+        the family's few-step LoRA (marked ``fast``) and its settings (see fast.adapt_speed); FLUX
+        Fill gets the guidance it needs; an "only masked" request on a pipeline that cannot crop
+        uses the whole image."""
         if not self.loaded:
             return adapt_to_few_step(params, self.few_step)
         family, notes = self.family_for(params.mode), []
@@ -240,9 +257,8 @@ class Engine:
                 f"using {family.default_sampler}."
             )
             params = replace(params, scheduler=family.default_sampler)
-        if family is self.family:
-            params, note = adapt_to_few_step(params, self.few_step)
-            notes.append(note)
+        params, note = adapt_speed(params, family, self.few_step if family is self.family else None)
+        notes.append(note)
         if params.mode == INPAINT:
             info = self._info_for(INPAINT)
             if info.family.name == "flux" and info.inpaint_only and params.guidance < FILL_GUIDANCE / 3:
@@ -314,18 +330,30 @@ class Engine:
             if image is None:
                 raise InvalidParameters("image", "A variation needs the image to start from.")
             image = image.convert("RGB").resize((params.width, params.height), Image.Resampling.LANCZOS)
-        params = replace(params, family=self.family_for(params.mode).name)
-        return self._images(params, image, mask, on_progress, cancel or threading.Event())
+        family = self.family_for(params.mode)
+        loras, recorded = resolve_loras(params.loras, family)  # files here, hashes, the right family
+        tiny = self.tiny_vaes.require(family.name) if params.tiny_decode else None
+        params = replace(params, family=family.name, loras=recorded)
+        return self._images(params, image, mask, on_progress, cancel or threading.Event(), loras, tiny)
 
-    def _images(self, params, image, mask, on_progress, cancel) -> Iterator[GeneratedImage]:
+    def _images(self, params, image, mask, on_progress, cancel, loras, tiny) -> Iterator[GeneratedImage]:
+        slot = "inpaint" if params.mode == INPAINT and self.inpaint_model else "base"
+        pipe = self.pipeline(params.mode)
+        adapters = self._loras.setdefault(slot, LoraAdapters(self._inpaint if slot == "inpaint" else pipe))
+        # Fused where it pays: few-step LoRAs, and not when memory is short (see lora_adapters).
+        fuse = any(detect_lora(lora.ref) for lora in params.loras) and not (self.low_memory or self.savers.cpu_offload)
+        with translate_oom(self.device):
+            adapters.apply(loras, fuse=fuse)
+        small = self.tiny_vaes.get(params.family)
+        decoders = (preview_decoder(small) if small is not None else None, tiny)  # preview, final decode
         for index in range(params.batch_count):
             if cancel.is_set():
                 raise GenerationCancelled("Generation was cancelled.")
             one = params.for_image(index)
-            result = self._generate_one(one, image, mask, (index, params.batch_count), on_progress, cancel)
+            result = self._generate_one(one, image, mask, (index, params.batch_count), on_progress, cancel, decoders)
             yield GeneratedImage(result, one, index)
 
-    def _generate_one(self, params, image, mask, position, on_progress, cancel) -> Image.Image:
+    def _generate_one(self, params, image, mask, position, on_progress, cancel, decoders) -> Image.Image:
         import torch
 
         pipe = self.pipeline(params.mode)
@@ -338,7 +366,8 @@ class Engine:
                 raise GenerationCancelled("Generation was cancelled.")
             if on_progress is not None:
                 latents = tensors["latents"]
-                on_progress(Progress(*position, step + 1, pipe.num_timesteps, latents, latent_format, size))
+                progress = Progress(*position, step + 1, pipe.num_timesteps, latents, latent_format, size, decoders[0])
+                on_progress(progress)
             return tensors
 
         arguments = dict(
@@ -381,7 +410,7 @@ class Engine:
         # From the model's own config, never the last job's: overrides such as trailing timestep
         # spacing must not leak into the next sampler.
         pipe.scheduler = make_scheduler(params.scheduler, self._scheduler_configs["inpaint" if dedicated else "base"])
-        with translate_oom(self.device):
+        with translate_oom(self.device), decoding_with(pipe, decoders[1]):
             result = pipe(**accepted_arguments(pipe, arguments)).images[0]
         if keep_outside is None:
             return result

@@ -108,12 +108,17 @@ def normalize_ref(ref: str) -> str:
 
 
 def is_available_locally(ref: str) -> bool:
-    """True when ``ref`` can be loaded without a download (a path that exists, or a cached hub model)."""
+    """True when ``ref`` can be loaded without a download (a path that exists, or a cached hub model;
+    for a LoRA or tiny autoencoder from Hugging Face, its files in the cache)."""
+    from desktop.engine.assets import asset_available, is_hub_asset
+
+    if is_hub_asset(ref):
+        return asset_available(ref)
     try:
         source = classify(ref)
     except (ModelNotAvailable, ModelLoadError):
         return False
-    return source.kind != HUB or cached_hub_folder(source.location) is not None
+    return source.kind != HUB or cached_hub_folder(source.location) is not None or asset_available(ref)
 
 
 def _local_snapshot(repo_id: str) -> Path:

@@ -1,0 +1,186 @@
+"""Applying LoRAs to a loaded pipeline, job by job, without ever reloading the model.
+
+Each LoRA file is loaded once into the pipeline's modules as a PEFT adapter (diffusers'
+``load_lora_weights``, which reads kohya/A1111 and diffusers/PEFT files alike) and kept, named by
+its content hash, so that switching back to it costs nothing. A job then turns on exactly its own
+adapters with its own weights (``set_adapters``), or turns every adapter off (``disable_lora``):
+nothing of one job's LoRAs reaches the next. A few adapters are kept loaded; older unused ones are
+deleted.
+
+Fused or not (an engine decision, measured in docs/performance.md): unfused, every step computes
+each LoRA layer's low-rank product on the side (the same pixels as diffusers' ``load_lora_weights``
++ ``set_adapters``); fused, the LoRAs are added into the weights once per change of LoRAs, so a
+step costs what it costs without LoRAs (the same pixels as diffusers' ``fuse_lora``). Fusing keeps
+each touched weight's original tensor aside, as A1111 and ComfyUI do, and puts it back when the
+LoRAs change: the weights return bit for bit, never by subtracting again. That costs the memory of
+the touched weights while fused, so it is used where it pays: for few-step LoRAs (their jobs have
+4-8 steps, and a rank-64 LoRA over the whole UNet costs a large share of each one) and not with the
+memory savers on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.engine.loras import LoraDoesNotFit
+
+MAX_IDLE_ADAPTERS = 4  # LoRAs kept loaded while unused, for quick switching back
+
+
+@dataclass(frozen=True)
+class ResolvedLora:
+    """One LoRA of a job: its local file, its AutoV3 hash (the adapter's name) and its weight."""
+
+    path: Path
+    hash: str
+    weight: float
+    name: str = ""
+
+    @property
+    def adapter(self) -> str:
+        return f"lora_{self.hash}"
+
+
+class LoraAdapters:
+    """The LoRAs loaded into one pipeline's modules (pipelines made with ``from_pipe`` share them)."""
+
+    def __init__(self, pipe) -> None:
+        self.pipe = pipe
+        self._loaded: list[str] = []  # adapter names, least recently used first
+        self._state: tuple = ((), False)  # (adapter, weight) pairs and fused, as last applied
+        self._fused: list[tuple] = []  # (LoRA layer, original weight tensor, original bias tensor)
+
+    @property
+    def loaded(self) -> list[str]:
+        return list(self._loaded)
+
+    @property
+    def fused(self) -> bool:
+        return bool(self._fused)
+
+    def apply(self, loras: list[ResolvedLora], fuse: bool = False) -> None:
+        """Make exactly ``loras`` active with their weights (the same file twice adds its weights),
+        fused into the weights or not. Raises LoraDoesNotFit when a file cannot be applied."""
+        weights: dict[str, float] = {}
+        for lora in loras:
+            if lora.adapter not in self._loaded:
+                self._load(lora)
+            weights[lora.adapter] = weights.get(lora.adapter, 0.0) + lora.weight
+            self._loaded.remove(lora.adapter)
+            self._loaded.append(lora.adapter)
+        state = (tuple(weights.items()), bool(fuse and weights))
+        if state == self._state:
+            return
+        self._unfuse()
+        if not weights:
+            if self._loaded:
+                self.pipe.disable_lora()
+        else:
+            self.pipe.enable_lora()
+            self.pipe.set_adapters(list(weights), list(weights.values()))
+            if fuse:
+                self._fuse(list(weights))
+        self._state = state
+        self._evict(keep=set(weights))
+
+    def clear(self) -> None:
+        """Turn every LoRA off (the model's own weights, exactly) and delete the adapters."""
+        self.apply([])
+        if self._loaded:
+            self.pipe.delete_adapters(list(self._loaded))
+        self._loaded = []
+
+    def _load(self, lora: ResolvedLora) -> None:
+        from safetensors.torch import load_file
+
+        state_dict = load_file(str(lora.path))
+        try:
+            with warnings.catch_warnings():  # PEFT's note that a module gets a second adapter: intended
+                warnings.filterwarnings("ignore", message="Already found a `peft_config`")
+                self.pipe.load_lora_weights(state_dict, adapter_name=lora.adapter)
+        except (ValueError, RuntimeError, KeyError, IndexError, AttributeError) as error:
+            self._forget(lora.adapter)
+            raise LoraDoesNotFit(
+                f"{lora.name or lora.path.name} does not fit this model ({_first_line(error)}). It was probably made "
+                "for another model family or version; choose a LoRA made for this model."
+            ) from error
+        self._loaded.append(lora.adapter)
+        self._state = (None, None)  # loading may change which adapters are active: set them again
+
+    def _forget(self, adapter: str) -> None:
+        with contextlib.suppress(Exception):  # half-loaded or never registered: nothing more to remove
+            self.pipe.delete_adapters([adapter])
+
+    def _evict(self, keep: set[str]) -> None:
+        idle = [name for name in self._loaded if name not in keep]
+        old = idle[: max(0, len(idle) - MAX_IDLE_ADAPTERS)]
+        if old:
+            self.pipe.delete_adapters(old)
+            self._loaded = [name for name in self._loaded if name not in old]
+
+    def _modules(self):
+        import torch
+
+        seen = set()
+        for component in self.pipe.components.values():
+            if isinstance(component, torch.nn.Module) and id(component) not in seen:
+                seen.add(id(component))
+                yield component
+
+    def _fuse(self, adapters: list[str]) -> None:
+        """What diffusers' ``fuse_lora(adapter_names=adapters)`` computes, on copies of the weights."""
+        from peft.tuners.tuners_utils import BaseTunerLayer
+
+        for component in self._modules():
+            for module in component.modules():
+                if not isinstance(module, BaseTunerLayer):
+                    continue
+                names = [name for name in adapters if name in getattr(module, "lora_A", {})]
+                if not names:
+                    continue
+                base = module.get_base_layer()
+                bias = getattr(base, "bias", None)
+                self._fused.append((module, base.weight.data, bias.data if bias is not None else None))
+                base.weight.data = base.weight.data.clone()
+                if bias is not None:
+                    base.bias.data = bias.data.clone()
+                module.merge(adapter_names=names)
+
+    def _unfuse(self) -> None:
+        """Put every fused weight's original tensor back: the model's weights, bit for bit."""
+        for module, weight, bias in reversed(self._fused):
+            base = module.get_base_layer()
+            base.weight.data = weight
+            if bias is not None:
+                base.bias.data = bias
+            module.merged_adapters = []
+        self._fused = []
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:200]
+
+
+def resolve_loras(refs, family) -> tuple[list[ResolvedLora], tuple]:
+    """The local files of a request's LoRAs (``LoraRef``s) checked against the loaded model's
+    ``family`` (a ModelFamily), and the refs with their hashes filled in for the result.
+
+    Raises LoraNotDownloaded (a hub LoRA not in the cache), UnsafeModelFormat (a pickle file),
+    LoraDoesNotFit (another family's LoRA) or ModelNotAvailable (a file that is not there)."""
+    from dataclasses import replace
+
+    from desktop.engine.families import FAMILY_LABELS
+    from desktop.engine.loras import check_fits, inspect_lora, lora_file
+
+    resolved, recorded = [], []
+    for ref in refs:
+        path = lora_file(ref.ref)  # raises what is wrong with the reference itself
+        info = inspect_lora(ref.ref)
+        check_fits(info, family.name, FAMILY_LABELS.get(family.name, family.label))
+        resolved.append(ResolvedLora(path, info.hash, ref.weight, info.name))
+        recorded.append(replace(ref, hash=info.hash))
+    return resolved, tuple(recorded)
