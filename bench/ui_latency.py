@@ -130,9 +130,7 @@ def measure(model: str, size: int, steps: int, count: int, switch_to: str = "") 
     if switch_to:
         switch = StallMeter()
         window.use_model(switch_to)
-        seconds = switch.run_until(
-            lambda: progress.format() == "Model ready" and window.worker.engine.model == switch_to
-        )
+        seconds = switch.run_until(lambda: progress.format() == "Model ready" and window.models.loaded == switch_to)
         results["model switch"] = (switch.longest, seconds)
     results["download"] = measure_download(window, model)
     window.close()

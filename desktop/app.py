@@ -33,8 +33,11 @@ def build_window(data_dir: Path, model: str | None = None, device: str | None = 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: a subcommand runs headless; no subcommand opens the window."""
+    import multiprocessing
+
     from desktop.cli import build_parser, run_download, run_export, run_generate
 
+    multiprocessing.freeze_support()  # a packaged app starts its engine process through this entry
     _log_without_console()
     args = build_parser().parse_args(argv)
     if args.check:

@@ -69,7 +69,10 @@ class ReconcileReport:
 class GalleryStore:
     """The gallery under ``root``: ``images/``, ``thumbnails/`` and ``index.sqlite3``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, housekeeping: bool = True) -> None:
+        """Open the gallery under ``root``. With ``housekeeping`` (the window's store) the trash of
+        the last session is emptied and the index is reconciled with the files; the engine process,
+        which only adds items, opens it without (so it never empties the window's trash)."""
         self.root = Path(root)
         self.images_dir = self.root / "images"
         self.thumbnails_dir = self.root / "thumbnails"
@@ -80,8 +83,10 @@ class GalleryStore:
             self.thumbnails_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise GalleryError(f"Cannot create the gallery folder {self.root}: {error.strerror or error}.") from error
-        shutil.rmtree(self.trash_dir, ignore_errors=True)
-        self.last_reconcile = self.reconcile()
+        self.last_reconcile = ReconcileReport()
+        if housekeeping:
+            shutil.rmtree(self.trash_dir, ignore_errors=True)
+            self.last_reconcile = self.reconcile()
 
     # -- writing -----------------------------------------------------------------------------
 

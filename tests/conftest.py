@@ -17,6 +17,10 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["LOGO_STUDIO_DATA_DIR"] = str(_SESSION_HOME / "must-not-be-used")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("LOGO_STUDIO_DEVICE", None)
+# The engine on the worker thread, not in a process of its own: the window tests start a window
+# each, and a new engine process per window would import torch each time. The app's own path, the
+# engine process, is tested in test_engine_process.py and by the installed app's smoke test.
+os.environ["LOGO_STUDIO_ENGINE"] = "in-process"
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -50,6 +50,7 @@ def test_the_installed_app_starts_loads_a_model_and_shows_its_window(tmp_path, t
     assert script, "no logo-studio entry point next to this Python: install the project (make test does)"
     guard = tmp_path / "guard"
     env = guarded_env(guard)
+    env.pop("LOGO_STUDIO_ENGINE", None)  # the app's own path: the engine in a process of its own
     env.update(
         QT_QPA_PLATFORM="offscreen",
         LOGO_STUDIO_DATA_DIR=str(tmp_path / "data"),

@@ -299,7 +299,7 @@ def test_dropping_our_png_offers_to_restore_its_parameters(qtbot, window, tmp_pa
     monkeypatch.setattr(window, "ask", lambda title, text: questions.append(text) or True)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    position = QPointF(window.canvas_panel.canvas.rect().center())
+    position = window.canvas_panel.canvas.rect().center()  # a QPoint: the constructor every PySide6 6.x takes
     enter = QDragEnterEvent(
         position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )

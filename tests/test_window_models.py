@@ -63,14 +63,16 @@ def test_a_refused_download_fetches_nothing_and_is_not_offered_at_the_next_start
 def test_checking_a_model_does_not_wait_behind_a_running_job(qtbot, tmp_path, tiny_model, monkeypatch):
     window = open_window(qtbot, tmp_path, str(tiny_model))
     release, running = threading.Event(), threading.Event()
-    real_run_job = __import__("desktop.workers.generation_worker", fromlist=["run_job"]).run_job
+    import desktop.jobs
+
+    real_run_job = desktop.jobs.run_job
 
     def slow_run_job(*args, **kwargs):
         running.set()
         release.wait(60)  # a long generation holds the generation thread
         return real_run_job(*args, **kwargs)
 
-    monkeypatch.setattr("desktop.workers.generation_worker.run_job", slow_run_job)
+    monkeypatch.setattr(desktop.jobs, "run_job", slow_run_job)  # the engine runs on the worker thread in tests
     window.brief.prompt_edit.setPlainText("fox logo")
     qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(running.is_set, timeout=JOB_TIMEOUT)

@@ -49,6 +49,7 @@ class ModelsModel(QObject):
         self.current = library.default(TXT2IMG)
         self.device_text = "starting…"
         self.family = None  # the loaded model's ModelFamily, once one is loaded
+        self.loaded = ""  # the model the engine has loaded
         self.memory_plan = ""  # what the engine chose for memory (precision, savers), in words
         self._preload_model = ""
         self._meters: dict[str, DownloadMeter] = {}
@@ -239,6 +240,7 @@ class ModelsModel(QObject):
 
     @Slot(str)
     def _ready(self, model: str) -> None:
+        self.loaded = model
         self.available[model] = True
         if model == self.current:
             self.notices.clear(n.MODEL)

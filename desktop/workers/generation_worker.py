@@ -1,40 +1,35 @@
-"""The worker that owns the engine on one long-lived QThread and reports through Qt signals.
+"""The worker that drives the engine from one long-lived QThread and reports through Qt signals.
 
-Jobs arrive through queued signals, so the thread's event loop is the FIFO job queue. Cancel is a
-``threading.Event`` on each job, set directly from the GUI thread; the engine checks it every
-step. Every job ends with exactly one of jobFinished, jobFailed or jobCancelled. Running a job is
-``desktop.jobs.run_job``, shared with the CLI; this worker only turns it into signals. It never
+Jobs arrive through queued signals, so the thread's event loop is the FIFO job queue. The engine
+itself runs in a process of its own (desktop.workers.engine_process), so its imports and model
+loads never hold the window's GIL; with ``separate_process=False`` (tests, debugging) the same
+EngineService runs on this thread instead. Cancel is a ``threading.Event`` on each job, set
+directly from the GUI thread. Every job ends with exactly one of jobFinished, jobFailed or
+jobCancelled. Running a job is ``desktop.jobs.run_job``, shared with the CLI; the worker never
 downloads: models reach the cache through the model files worker.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-import time
 import traceback
-from dataclasses import dataclass
 
-from PIL import Image
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
-from desktop.errors import GenerationCancelled, LogoStudioError
+from desktop.errors import LogoStudioError
 from desktop.gallery import GalleryStore
-from desktop.jobs import Job, run_job
+from desktop.jobs import Job
+from desktop.workers.engine_service import EngineService, StepUpdate
 from desktop.workers.thread_host import ThreadHost
 
-__all__ = ["GenerationWorker", "Job", "StepUpdate", "WorkerHost"]
-PREVIEW_INTERVAL = 0.1  # seconds: more previews than a window can show only cost GPU syncs
+__all__ = ["GenerationWorker", "Job", "StepUpdate", "WorkerHost", "engine_in_separate_process"]
+ENGINE_ENV = "LOGO_STUDIO_ENGINE"  # "in-process": the engine on the worker thread (tests, debugging)
 
 
-@dataclass(frozen=True)
-class StepUpdate:
-    """Progress of a job, as sent to the GUI thread (a PIL preview, never a QPixmap)."""
-
-    image_index: int
-    image_count: int
-    step: int
-    total: int
-    preview: Image.Image | None
+def engine_in_separate_process() -> bool:
+    """True unless LOGO_STUDIO_ENGINE=in-process asks for the engine on the worker thread."""
+    return os.environ.get(ENGINE_ENV, "").strip().lower() != "in-process"
 
 
 class GenerationWorker(QObject):
@@ -52,112 +47,114 @@ class GenerationWorker(QObject):
     jobFailed = Signal(int, str)
     jobCancelled = Signal(int)
 
-    def __init__(self, store: GalleryStore, device_preference: str = "auto") -> None:
+    def __init__(
+        self, store: GalleryStore, device_preference: str = "auto", separate_process: bool | None = None
+    ) -> None:
+        """``separate_process`` None: the engine process unless LOGO_STUDIO_ENGINE=in-process."""
         super().__init__()
         self.store = store
         self.device_preference = device_preference
-        self.engine = None
+        if separate_process is None:
+            separate_process = engine_in_separate_process()
+        self.separate_process = separate_process
+        self._process = None  # EngineProcess, started on this worker's thread
+        self._service = None if separate_process else EngineService(store, device_preference)
+
+    @property
+    def engine(self):
+        """The Engine, when it runs on this thread (separate_process=False); else None."""
+        return self._service.engine if self._service is not None else None
+
+    def _call(self, command: str, *args, job_id: int = 0, cancel=None) -> None:
+        def emit(name, *values) -> None:
+            self._event(job_id, name, *values)
+
+        if self._service is not None:
+            getattr(self._service, command)(*args, emit)
+            return
+        from desktop.workers.engine_process import EngineProcess, EngineProcessGone
+
+        if self._process is None:
+            self._process = EngineProcess(self.store.root, self.device_preference)
+        try:
+            self._process.call(command, *args, emit=emit, cancel=cancel)
+        except EngineProcessGone:
+            self._process = None  # a new one starts with the next command
+            raise
+
+    def _event(self, job_id: int, name: str, *values) -> None:
+        signal = {
+            "device": self.deviceReady,
+            "loading": self.modelLoading,
+            "ready": self.modelReady,
+            "family": self.modelFamily,
+            "few_step": self.fewStepModel,
+            "model_failed": self.modelFailed,
+        }.get(name)
+        if signal is not None:
+            signal.emit(*values)
+            return
+        if name in ("finished", "failed", "cancelled"):
+            self._ended = True
+        job_signal = {
+            "started": self.jobStarted,
+            "progress": self.jobProgress,
+            "warning": self.jobWarning,
+            "saved": self.imageSaved,
+            "finished": self.jobFinished,
+            "failed": self.jobFailed,
+            "cancelled": self.jobCancelled,
+        }[name]
+        job_signal.emit(job_id, *values)
 
     @Slot()
     def initialize(self) -> None:
-        """Import torch and diffusers and pick the device, on the worker thread, while the user is
-        still typing: big imports hold the GIL for long stretches, which would otherwise stall the
-        window when the first job starts."""
-        try:
-            self._ensure_engine()
-        except LogoStudioError as error:
-            self.deviceReady.emit(f"Device error: {error.message}")
-            return
-        from desktop.engine.engine import import_pipeline_modules
-
-        # After the requests already queued (e.g. "is the model on disk?"), so the window can tell
-        # a first-time user what to do without waiting for these imports.
-        QTimer.singleShot(0, import_pipeline_modules)
-
-    def _ensure_engine(self):
-        if self.engine is None:
-            from desktop.engine import Engine, choose_device
-
-            self.engine = Engine(choose_device(self.device_preference))
-            self.deviceReady.emit(self.engine.device.describe())
-        return self.engine
+        """Start the engine (process), pick the device and import the pipelines while the user is
+        still typing, so the first load is quick."""
+        self._safely(
+            lambda: self._call("initialize"), lambda message: self.deviceReady.emit(f"Device error: {message}")
+        )
 
     @Slot(str)
     def setDevice(self, preference: str) -> None:
         """Switch device ('auto', 'cpu', 'cuda', 'mps'); the model reloads at the next job."""
-        if preference == self.device_preference and self.engine is not None:
-            return
         self.device_preference = preference
-        if self.engine is not None:
-            self.engine.unload()
-        self.engine = None
-        try:
-            self._ensure_engine()
-        except LogoStudioError as error:
-            self.deviceReady.emit(f"Device error: {error.message}")
+        self._safely(lambda: self._call("set_device", preference), lambda message: self.deviceReady.emit(message))
 
     @Slot(str, str)
     def loadModel(self, model: str, inpaint_model: str = "") -> None:
-        """Load ``model`` (and a dedicated inpainting model) now, e.g. when the user picks it,
-        reporting through the model signals."""
-        try:
-            self._load(model, inpaint_model)
-        except LogoStudioError as error:
-            self.modelFailed.emit(model, error.message)
-        except Exception as error:  # noqa: BLE001 - anything unexpected still reaches the user as text
-            traceback.print_exc(file=sys.stderr)
-            self.modelFailed.emit(model, f"Unexpected error while loading {model}: {error}")
-
-    def _load(self, model: str, inpaint_model: str = "") -> None:
-        engine = self._ensure_engine()
-        if engine.loaded and engine.model == model and engine.inpaint_model == inpaint_model:
-            return
-        self.modelLoading.emit(model)
-        engine.load(model, inpaint_model=inpaint_model)
-        self.modelReady.emit(model)
-        plan = engine.memory_plan.describe() if engine.memory_plan is not None else ""
-        self.modelFamily.emit(engine.family, plan)
-        profile = engine.few_step
-        if profile is not None:
-            self.fewStepModel.emit(profile.reason(), profile.scheduler, profile.steps, profile.guidance)
+        """Load ``model`` (and a dedicated inpainting model) now, e.g. when the user picks it."""
+        self._safely(
+            lambda: self._call("load", model, inpaint_model), lambda message: self.modelFailed.emit(model, message)
+        )
 
     @Slot(object)
     def runJob(self, job: Job) -> None:
-        if job.cancel.is_set():
-            self.jobCancelled.emit(job.id)
-            return
-        self.jobStarted.emit(job.id)
+        if self._service is not None:
+            arguments = (job,)
+        else:
+            arguments = (job.params, job.image, job.mask, job.parent_id, job.inpaint_model, job.id)
+        self._ended = False
+        self._safely(
+            lambda: self._call("run", *arguments, job_id=job.id, cancel=job.cancel),
+            lambda message: self._event(job.id, "failed", message),
+        )
+        if not self._ended:  # every job ends in exactly one of finished, failed, cancelled
+            self.jobFailed.emit(job.id, "The job ended without a result. Details are in the log.")
+
+    def _safely(self, action, report) -> None:
         try:
-            self._load(job.params.model, job.inpaint_model)
-            last_preview = [0.0]
-
-            def on_progress(progress) -> None:
-                # Making a preview copies the latents off the device (a sync on CUDA): at most one
-                # per PREVIEW_INTERVAL, and always the last step's.
-                preview = None
-                now = time.monotonic()
-                if now - last_preview[0] >= PREVIEW_INTERVAL or progress.step == progress.total:
-                    preview, last_preview[0] = progress.preview(), now
-                update = StepUpdate(progress.image_index, progress.image_count, progress.step, progress.total, preview)
-                self.jobProgress.emit(job.id, update)
-
-            run_job(
-                self.engine,
-                self.store,
-                job,
-                on_progress=on_progress,
-                on_warning=lambda text: self.jobWarning.emit(job.id, text),
-                on_saved=lambda item, image: self.imageSaved.emit(job.id, item, image),
-            )
-        except GenerationCancelled:
-            self.jobCancelled.emit(job.id)
+            action()
         except LogoStudioError as error:
-            self.jobFailed.emit(job.id, error.message)
+            report(error.message)
         except Exception as error:  # noqa: BLE001 - the window shows a message, the log keeps the trace
             traceback.print_exc(file=sys.stderr)
-            self.jobFailed.emit(job.id, f"Unexpected error: {error}. Details are in the log.")
-        else:
-            self.jobFinished.emit(job.id)
+            report(f"Unexpected error: {error}. Details are in the log.")
+
+    def stop_engine(self) -> None:
+        """End the engine process (thread-safe: called from the GUI thread at shutdown)."""
+        if self._process is not None:
+            self._process.stop(timeout_s=0.5)
 
 
 class WorkerHost(ThreadHost):
@@ -167,8 +164,10 @@ class WorkerHost(ThreadHost):
     submitModel = Signal(str, str)  # model, dedicated inpainting model ('' for none)
     setDevice = Signal(str)
 
-    def __init__(self, store: GalleryStore, device_preference: str = "auto") -> None:
-        super().__init__(GenerationWorker(store, device_preference), "generation-worker")
+    def __init__(
+        self, store: GalleryStore, device_preference: str = "auto", separate_process: bool | None = None
+    ) -> None:
+        super().__init__(GenerationWorker(store, device_preference, separate_process), "generation-worker")
         self.thread.started.connect(self.worker.initialize)
         self.submitJob.connect(self.worker.runJob)
         self.submitModel.connect(self.worker.loadModel)
@@ -187,6 +186,10 @@ class WorkerHost(ThreadHost):
         """Cancel the running job and everything queued behind it (thread-safe flags)."""
         for job in self.pending.values():
             job.cancel.set()
+
+    def stop(self) -> None:
+        super().stop()
+        self.worker.stop_engine()
 
     @Slot(int)
     def _forget(self, job_id: int) -> None:

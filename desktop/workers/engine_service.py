@@ -1,0 +1,141 @@
+"""What the generation worker asks of the engine, as plain Python: pick the device, load a model,
+run a job. Every outcome is reported as an event ``(name, *args)`` through ``emit``, so the same
+service runs inside the app's engine process (desktop.workers.engine_process) or, for tests,
+in-process. No Qt here.
+
+Events: ("device", text) · ("loading", model) · ("ready", model) · ("family", family, memory plan)
+· ("few_step", why, sampler, steps, guidance) · ("model_failed", model, message) · ("started",)
+· ("progress", StepUpdate) · ("warning", text) · ("saved", GalleryItem, image) · ("finished",)
+· ("failed", message) · ("cancelled",).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PIL import Image
+
+from desktop.errors import GenerationCancelled, LogoStudioError
+
+Emit = Callable[..., None]
+PREVIEW_INTERVAL = 0.1  # seconds: more previews than a window can show only cost GPU syncs
+
+
+@dataclass(frozen=True)
+class StepUpdate:
+    """Progress of a job, as sent to the window (a PIL preview, never a QPixmap)."""
+
+    image_index: int
+    image_count: int
+    step: int
+    total: int
+    preview: Image.Image | None
+
+
+class EngineService:
+    """Owns one Engine and the gallery it saves into; used from one thread at a time."""
+
+    def __init__(self, store, device_preference: str = "auto") -> None:
+        """``store``: a GalleryStore, or the folder of one (opened here without housekeeping)."""
+        self.store = store
+        self.device_preference = device_preference
+        self.engine = None
+
+    def initialize(self, emit: Emit) -> None:
+        """Pick the device, then import what loading a model needs, so the first load is quick."""
+        if self._ensure_engine(emit) is not None:
+            from desktop.engine.engine import import_pipeline_modules
+
+            import_pipeline_modules()
+
+    def _ensure_engine(self, emit: Emit):
+        if self.engine is None:
+            from desktop.engine import Engine, choose_device
+
+            try:
+                self.engine = Engine(choose_device(self.device_preference))
+            except LogoStudioError as error:
+                emit("device", f"Device error: {error.message}")
+                return None
+            emit("device", self.engine.device.describe())
+        return self.engine
+
+    def set_device(self, preference: str, emit: Emit) -> None:
+        """Switch device ('auto', 'cpu', 'cuda', 'mps'); the model reloads at the next job."""
+        if preference == self.device_preference and self.engine is not None:
+            return
+        self.device_preference = preference
+        if self.engine is not None:
+            self.engine.unload()
+        self.engine = None
+        self._ensure_engine(emit)
+
+    def load(self, model: str, inpaint_model: str, emit: Emit) -> None:
+        """Load a model now (e.g. when the user picks it); failures become a model_failed event."""
+        try:
+            self._load(model, inpaint_model, emit)
+        except LogoStudioError as error:
+            emit("model_failed", model, error.message)
+        except Exception as error:  # noqa: BLE001 - anything unexpected still reaches the user as text
+            traceback.print_exc(file=sys.stderr)
+            emit("model_failed", model, f"Unexpected error while loading {model}: {error}")
+
+    def _load(self, model: str, inpaint_model: str, emit: Emit) -> None:
+        engine = self._ensure_engine(emit)
+        if engine is None:
+            raise LogoStudioError("No device to run on: choose another device under Advanced.")
+        if engine.loaded and engine.model == model and engine.inpaint_model == inpaint_model:
+            return
+        emit("loading", model)
+        engine.load(model, inpaint_model=inpaint_model)
+        emit("ready", model)
+        emit("family", engine.family, engine.memory_plan.describe() if engine.memory_plan is not None else "")
+        profile = engine.few_step
+        if profile is not None:
+            emit("few_step", profile.reason(), profile.scheduler, profile.steps, profile.guidance)
+
+    def run(self, job, emit: Emit) -> None:
+        """Run ``job`` (desktop.jobs.Job) to exactly one of finished, failed or cancelled."""
+        from desktop.gallery import GalleryStore
+        from desktop.jobs import run_job
+
+        if job.cancel.is_set():
+            return emit("cancelled")
+        emit("started")
+        try:
+            self._load(job.params.model, job.inpaint_model, emit)
+            if not isinstance(self.store, GalleryStore):
+                self.store = GalleryStore(self.store, housekeeping=False)
+            last_preview = [0.0]
+
+            def on_progress(progress) -> None:
+                # A preview copies the latents off the device (a sync on CUDA): at most one per
+                # PREVIEW_INTERVAL, and always the last step's.
+                preview, now = None, time.monotonic()
+                if now - last_preview[0] >= PREVIEW_INTERVAL or progress.step == progress.total:
+                    preview, last_preview[0] = progress.preview(), now
+                emit(
+                    "progress",
+                    StepUpdate(progress.image_index, progress.image_count, progress.step, progress.total, preview),
+                )
+
+            run_job(
+                self.engine,
+                self.store,
+                job,
+                on_progress=on_progress,
+                on_warning=lambda text: emit("warning", text),
+                on_saved=lambda item, image: emit("saved", item, image),
+            )
+        except GenerationCancelled:
+            return emit("cancelled")
+        except LogoStudioError as error:
+            return emit("failed", error.message)
+        except Exception as error:  # noqa: BLE001 - the window shows a message, the log keeps the trace
+            traceback.print_exc(file=sys.stderr)
+            return emit("failed", f"Unexpected error: {error}. Details are in the log.")
+        return emit("finished")
