@@ -11,7 +11,7 @@ from desktop.params import GenerationParams
 from desktop.state import notices as n
 from desktop.state.gallery import GENERATED, INPAINTED, UPSCALED, VARIATION, GalleryModel, kind_of
 from desktop.state.notices import Notices
-from desktop.state.request import FAST, FAST_STEPS, RequestModel
+from desktop.state.request import FAST, QUALITY, RequestModel
 
 
 def recorder(signal) -> list:
@@ -63,13 +63,16 @@ def test_seed_lock_takes_the_last_seed_used_and_a_failed_start_changes_nothing()
     assert request.to_params("txt2img").seed is None
 
 
-def test_quick_draft_caps_the_steps_and_quality_keeps_them():
+def test_fast_or_quality_and_the_loras_travel_with_the_request():
+    from desktop.params import LoraRef
+
     request = RequestModel()
     request.set("prompt", "fox")
-    request.set("steps", 30)
-    assert request.to_params("txt2img").steps == 30
+    assert request.to_params("txt2img").speed == QUALITY
     request.set("speed", FAST)
-    assert request.to_params("txt2img").steps == FAST_STEPS
+    request.set("loras", [LoraRef("/loras/flat-icon.safetensors", 0.7)])
+    params = request.to_params("txt2img")
+    assert params.speed == FAST and params.loras == (LoraRef("/loras/flat-icon.safetensors", 0.7),)
 
 
 def test_style_rewrites_the_prompt_and_is_restored_with_it(tmp_path):

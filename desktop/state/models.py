@@ -5,6 +5,7 @@ this computer, what is loaded on which device, and the downloads in progress. No
 from __future__ import annotations
 
 import contextlib
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,6 +61,7 @@ class ModelsModel(QObject):
         worker.modelFailed.connect(self._failed)
         worker.fewStepModel.connect(self._few_step)
         worker.modelFamily.connect(self._family)
+        worker.downloadNeeded.connect(self._download_needed)
         files.worker.modelsListed.connect(self._listed)
         files.worker.modelChecked.connect(self._checked)
         files.worker.modelDeleted.connect(self._deleted)
@@ -255,6 +257,13 @@ class ModelsModel(QObject):
     def _few_step(self, reason: str, scheduler: str, steps: int, guidance: float) -> None:
         self.notices.set(n.MODEL, reason)
         self.few_step.emit(scheduler, steps, guidance)
+
+    @Slot(str, str)
+    def _download_needed(self, repo_id: str, message: str) -> None:
+        """A job needs ``repo_id`` from Hugging Face: offer the download (which asks first)."""
+        self.notices.clear(n.JOB)
+        link = f'<a href="download:{repo_id}">Download it</a> (you will be asked first, with its size and licence).'
+        self.notices.set(n.DOWNLOAD, f"{html.escape(message)} {link}", n.WARNING, links=True)
 
     @Slot(object, str)
     def _family(self, family, memory_plan: str) -> None:

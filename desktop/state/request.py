@@ -11,7 +11,9 @@ import secrets
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from desktop.errors import InvalidParameters
-from desktop.params import SEED_MAX, GenerationParams
+from desktop.params import FAST, QUALITY, SEED_MAX, GenerationParams
+
+__all__ = ["FAST", "QUALITY", "RequestModel"]
 from desktop.presets import StylePreset, apply_preset, load_presets, subject_of
 
 # Fields of GenerationParams that the request holds (mode comes from the action, seed below).
@@ -31,14 +33,11 @@ PARAM_FIELDS = (
     "mask_blur",
     "inpaint_only_masked",
     "inpaint_padding",
+    "loras",
+    "speed",
 )
-QUALITY = "quality"
-FAST = "fast"
-FAST_STEPS = 12  # a quick draft: about half the steps of the usual 20-30
-
 # Fields of the brief and the controls that are not part of a generation request.
 EXTRA_DEFAULTS = {
-    "speed": QUALITY,
     "brand_name": "",
     "style": "",  # a preset's name, '' for none
     "seed": None,  # the locked seed; None until the user locks one
@@ -56,7 +55,7 @@ class RequestModel(QObject):
         self.presets = presets if presets is not None else load_presets()
         defaults = GenerationParams("-").to_dict()
         self._values = {name: defaults[name] for name in PARAM_FIELDS} | dict(EXTRA_DEFAULTS)
-        self._values["colors"] = tuple(self._values["colors"])
+        self._values["colors"], self._values["loras"] = tuple(self._values["colors"]), ()
         self._values["prompt"] = ""
 
     def __getattr__(self, name: str):
@@ -118,8 +117,6 @@ class RequestModel(QObject):
         values["negative_prompt"] = values["negative_prompt"].strip()
         if size is not None:
             values["width"], values["height"] = size
-        if self.speed == FAST:
-            values["steps"] = min(values["steps"], FAST_STEPS)
         seed = self.seed if self.seed_locked else None
         return GenerationParams(mode=mode, seed=seed, **values)
 
@@ -151,7 +148,6 @@ class RequestModel(QObject):
         settings.setValue("request/style", self.style)
         settings.setValue("request/brandName", self.brand_name)
         settings.setValue("request/variation", float(self.variation))
-        settings.setValue("request/speed", self.speed)
 
     def restore(self, settings: QSettings) -> None:
         with contextlib.suppress(InvalidParameters, ValueError, TypeError):  # none saved, or unreadable
@@ -163,6 +159,5 @@ class RequestModel(QObject):
                 self.set("seed", min(max(int(seed), 0), SEED_MAX))
         self.set("seed_locked", settings.value("params/seedLocked", "false") == "true" and self.seed is not None)
         self.set("brand_name", str(settings.value("request/brandName", "") or ""))
-        self.set("speed", FAST if settings.value("request/speed", QUALITY) == FAST else QUALITY)
         with contextlib.suppress(ValueError, TypeError):
             self.set("variation", min(max(float(settings.value("request/variation", 0.6)), 0.1), 1.0))

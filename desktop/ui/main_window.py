@@ -38,6 +38,7 @@ from desktop.ui.panels.advanced_panel import AdvancedPanel
 from desktop.ui.panels.brief_panel import BriefPanel
 from desktop.ui.panels.canvas_panel import CanvasPanel
 from desktop.ui.panels.gallery_panel import GalleryPanel
+from desktop.ui.panels.lora_panel import LoraPanel
 from desktop.ui.panels.notices_panel import NoticesPanel, RunPanel
 from desktop.ui.window_actions import WindowActions
 from desktop.workers.download_gate import DownloadGate
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
 
     def _build(self) -> None:
         self.brief = BriefPanel(self.request)
+        self.loras = LoraPanel(self.request)
         self.advanced = AdvancedPanel(self.request, self.models, self.worker.device_preference)
         self.run_panel = RunPanel(self.jobs)
         self.notices_panel = NoticesPanel(self.notices)
@@ -96,6 +98,7 @@ class MainWindow(QMainWindow):
         controls = QWidget()
         controls_layout = QVBoxLayout(controls)
         controls_layout.addWidget(self.brief)
+        controls_layout.addWidget(self.loras)
         controls_layout.addWidget(self.advanced)
         controls_layout.addStretch(1)
         scroll = QScrollArea()
@@ -152,6 +155,7 @@ class MainWindow(QMainWindow):
         self.gallery_panel.gallery_view.itemActivatedById.connect(self._open_item)
         self.undo_delete_button.clicked.connect(actions.undo_delete)
         self.notices_panel.linkActivated.connect(self._link)
+        self.loras.folderChosen.connect(lambda folder: self.settings.setValue("lora/folder", folder))
         self.advanced.manageModels.connect(self.open_model_manager)
         self.advanced.deviceChosen.connect(self._device_chosen)
         self.jobs.image_saved.connect(self._image_saved)
@@ -196,6 +200,7 @@ class MainWindow(QMainWindow):
         brings this family's size, steps, guidance and sampler (the user can change them)."""
         request = self.request
         self.advanced.show_family(family)
+        self.loras.set_family(family.name)
         self.device_label.setToolTip(self.models.memory_plan)
         notes = []
         previous = self.settings.value("model/family", "")
@@ -251,6 +256,9 @@ class MainWindow(QMainWindow):
     def _link(self, link: str) -> None:
         if link.startswith("resume:"):
             self.models.resume(link.removeprefix("resume:"))
+        elif link.startswith("download:"):
+            if self.models.download(link.removeprefix("download:")):
+                self.notices.clear(n.DOWNLOAD)
         elif link == "models":
             self.open_model_manager()
 
@@ -338,6 +346,7 @@ class MainWindow(QMainWindow):
         self.canvas_panel.brush_size_spin.setValue(int(settings.value("canvas/brushSize", 32)))
         self.canvas_panel.opacity_slider.setValue(int(settings.value("canvas/maskOpacity", 50)))
         self.advanced.set_open(settings.value("window/advancedOpen", "false") == "true")
+        self.loras.set_folder(str(settings.value("lora/folder", "") or ""))
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)

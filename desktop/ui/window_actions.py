@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from desktop.engine.loras import apply_prompt_loras
 from desktop.errors import InvalidParameters, MetadataError
 from desktop.gallery import GalleryItem
 from desktop.imageops import fit_for_generation, open_image
@@ -51,6 +52,8 @@ class WindowActions(QObject):
         canvas = self.window.canvas_panel.canvas
         try:
             params = self.request.to_params(mode, canvas.image_size() if mode == INPAINT else None)
+            # <lora:name:0.8> in the prompt: from the LoRA folder, never seen by the text encoder
+            params = apply_prompt_loras(params, self.window.loras.folder)
         except InvalidParameters as error:
             self._invalid(error)
             return
@@ -114,7 +117,12 @@ class WindowActions(QObject):
             self.open_image_file(path)
 
     def open_image_file(self, path: str) -> None:
-        """Open a picture into the canvas; offer to restore the parameters embedded in it."""
+        """Open a picture into the canvas (offering to restore the parameters embedded in it), or,
+        for a dropped .safetensors file, use it as a LoRA."""
+        if path.lower().endswith(".safetensors"):
+            self.window.loras.add(path)
+            self.window.statusBar().showMessage(f"Using the LoRA {Path(path).stem}.", 6000)
+            return
         try:
             opened = open_image(path)
         except InvalidParameters as error:

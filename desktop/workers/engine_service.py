@@ -6,7 +6,7 @@ in-process. No Qt here.
 Events: ("device", text) · ("loading", model) · ("ready", model) · ("family", family, memory plan)
 · ("few_step", why, sampler, steps, guidance) · ("model_failed", model, message) · ("started",)
 · ("progress", StepUpdate) · ("warning", text) · ("saved", GalleryItem, image) · ("finished",)
-· ("failed", message) · ("cancelled",).
+· ("failed", message) · ("needs_download", repo id, message) · ("cancelled",).
 """
 
 from __future__ import annotations
@@ -134,7 +134,10 @@ class EngineService:
         except GenerationCancelled:
             return emit("cancelled")
         except LogoStudioError as error:
-            return emit("failed", error.message)
+            emit("failed", error.message)
+            if getattr(error, "repo_id", ""):  # a model, LoRA or tiny decoder to download first
+                emit("needs_download", error.repo_id, error.message)
+            return None
         except Exception as error:  # noqa: BLE001 - the window shows a message, the log keeps the trace
             traceback.print_exc(file=sys.stderr)
             return emit("failed", f"Unexpected error: {error}. Details are in the log.")

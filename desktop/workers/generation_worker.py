@@ -39,6 +39,7 @@ class GenerationWorker(QObject):
     fewStepModel = Signal(str, str, int, float)  # why, sampler, steps, guidance
     modelFamily = Signal(object, str)  # engine.families.ModelFamily, what the memory plan chose
     modelFailed = Signal(str, str)
+    downloadNeeded = Signal(str, str)  # a hub model, LoRA or tiny decoder a job needs; the message
     jobStarted = Signal(int)
     jobProgress = Signal(int, object)
     jobWarning = Signal(int, str)
@@ -90,6 +91,7 @@ class GenerationWorker(QObject):
             "family": self.modelFamily,
             "few_step": self.fewStepModel,
             "model_failed": self.modelFailed,
+            "needs_download": self.downloadNeeded,
         }.get(name)
         if signal is not None:
             signal.emit(*values)

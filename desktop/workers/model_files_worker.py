@@ -81,7 +81,10 @@ class DownloadWorker(QObject):
 
     @Slot(str)
     def download(self, repo_id: str) -> None:
-        from desktop.engine.downloads import download_hub_model
+        from desktop.engine.assets import is_hub_asset
+        from desktop.engine.downloads import download_hub_asset, download_hub_model
+
+        fetch = download_hub_asset if is_hub_asset(repo_id) else download_hub_model  # a LoRA or tiny decoder
 
         cancel = self.cancel_event(repo_id)
         try:
@@ -89,7 +92,7 @@ class DownloadWorker(QObject):
                 raise DownloadCancelled("Cancelled before it started.")
             self.library.download_started(repo_id)
             self.downloadStarted.emit(repo_id)
-            download_hub_model(repo_id, lambda done, total: self.downloadProgress.emit(repo_id, done, total), cancel)
+            fetch(repo_id, lambda done, total: self.downloadProgress.emit(repo_id, done, total), cancel)
             self.library.download_finished(repo_id)
         except DownloadCancelled:
             self.library.download_stopped(repo_id)

@@ -76,10 +76,13 @@ class BriefPanel(QGroupBox):
         speed_row = QHBoxLayout()
         self.quality_radio = QRadioButton("Best quality")
         self.quality_radio.setObjectName("qualityRadio")
-        self.quality_radio.setToolTip("The model's full settings: the best result, slower")
-        self.fast_radio = QRadioButton("Quick draft")
+        self.quality_radio.setToolTip("The model's own settings and full decoder: the best result, slower")
+        self.fast_radio = QRadioButton("Fast draft")
         self.fast_radio.setObjectName("fastRadio")
-        self.fast_radio.setToolTip("Fewer steps: a usable draft in about half the time; refine the one you like")
+        self.fast_radio.setToolTip(
+            "A few steps with a speed-up LoRA and a tiny decoder: a logo in seconds even without a GPU. "
+            "Refine the one you like in Best quality."
+        )
         self.speed_group = QButtonGroup(self)
         for button in (self.quality_radio, self.fast_radio):
             self.speed_group.addButton(button)

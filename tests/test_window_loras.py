@@ -1,0 +1,96 @@
+"""LoRAs and Fast in the window: a LoRA file added or dropped shows with its family and weight and
+changes the image; <lora:name:w> in the prompt comes from the LoRA folder; a LoRA of another family
+is marked and refused in words; Fast without its few-step LoRA offers the download."""
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+from test_window import wait_idle
+
+from desktop.app import build_window
+from desktop.state import notices as n
+
+pytest_plugins = ["family_models"]  # tiny SDXL model (for a LoRA of another family)
+
+
+def open_window(qtbot, tmp_path, model):
+    window = build_window(tmp_path / "gallery", model=str(model), device="cpu", config_dir=tmp_path / "config")
+    qtbot.addWidget(window)
+    window.show()
+    for field, value in (("width", 64), ("height", 64), ("steps", 2), ("prompt", "fox logo")):
+        window.request.set(field, value)
+    window.request.reuse_seed(11)
+    return window
+
+
+def generate(qtbot, window):
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    return max(window.store.items(), key=lambda item: item.created, default=None)
+
+
+def test_a_lora_file_dropped_on_the_window_is_listed_weighted_and_changes_the_image(qtbot, tmp_path, tiny_model):
+    import make_tiny_model as tiny
+
+    lora = tiny.make_tiny_lora(tiny_model, tmp_path / "loras" / "flat-icon.safetensors", scale=0.5)
+    window = open_window(qtbot, tmp_path, tiny_model)
+    plain = generate(qtbot, window)
+    window.actions.open_image_file(str(lora))  # what dropping the file on the canvas does
+    rows = window.loras.findChildren(QWidget, "loraRow")
+    assert len(rows) == 1
+    assert rows[0].findChild(QLabel, "loraName").text() == "flat-icon · Stable Diffusion 1.5"
+    rows[0].findChild(QWidget, "loraWeightSlider").setValue(80)
+    assert window.request.loras[0].weight == 0.8
+    styled = generate(qtbot, window)
+    assert not window.notices.text(n.ERROR), window.notices.text(n.ERROR)
+    assert [(ref.ref, ref.weight) for ref in styled.params.loras] == [(str(lora.resolve()), 0.8)]
+    assert len(styled.params.loras[0].hash) == 12  # the hash Civitai looks up
+    with Image.open(plain.path) as first, Image.open(styled.path) as second:
+        assert not np.array_equal(np.asarray(first), np.asarray(second))
+    remove = next(w for w in rows[0].findChildren(QWidget) if w.accessibleName() == "Remove flat-icon")
+    qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+    assert window.request.loras == ()
+    again = generate(qtbot, window)
+    with Image.open(plain.path) as first, Image.open(again.path) as third:
+        assert np.array_equal(np.asarray(first), np.asarray(third))  # no trace of the LoRA
+
+
+def test_a_lora_named_in_the_prompt_comes_from_the_lora_folder(qtbot, tmp_path, tiny_model):
+    import make_tiny_model as tiny
+
+    folder = tmp_path / "loras"
+    tiny.make_tiny_lora(tiny_model, folder / "line-art.safetensors")
+    window = open_window(qtbot, tmp_path, tiny_model)
+    window.loras.set_folder(str(folder))
+    window.request.set("prompt", "fox logo <lora:line-art:0.5>")
+    made = generate(qtbot, window)
+    assert [(lora.name, lora.weight) for lora in made.params.loras] == [("line-art", 0.5)]
+    window.request.set("prompt", "fox logo <lora:not-there:1>")
+    qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
+    assert "not-there" in window.notices.text(n.ERROR) and not window.jobs.running
+
+
+def test_a_lora_of_another_family_is_marked_and_refused_in_words(qtbot, tmp_path, tiny_model, tiny_sdxl):
+    import make_tiny_model as tiny
+
+    sdxl_lora = tiny.make_tiny_lora(tiny_sdxl, tmp_path / "xl-style.safetensors")
+    window = open_window(qtbot, tmp_path, tiny_model)
+    qtbot.waitUntil(lambda: window.models.family is not None, timeout=90_000)
+    window.loras.add(str(sdxl_lora))
+    label = window.loras.findChild(QLabel, "loraName")
+    assert "SDXL" in label.text() and "⚠" in label.text()
+    generate(qtbot, window)
+    error = window.notices.text(n.ERROR)
+    assert "SDXL" in error and "Traceback" not in error and "shape" not in error.lower()
+
+
+def test_fast_without_its_few_step_lora_offers_the_download_and_fetches_nothing(qtbot, tmp_path, tiny_model, local_hub):
+    window = open_window(qtbot, tmp_path, tiny_model)
+    qtbot.mouseClick(window.brief.fast_radio, Qt.MouseButton.LeftButton)
+    assert window.request.speed == "fast"
+    generate(qtbot, window)
+    notice = window.notices.get(n.DOWNLOAD)
+    assert notice is not None and notice.links and 'href="download:' in notice.text
+    assert not window.notices.text(n.ERROR)  # the download offer replaces the job's error
+    assert not [path for method, path, _ in local_hub.requests if "/resolve/" in path]
