@@ -29,7 +29,8 @@ def main(output: str) -> None:
     from desktop.app import build_window
 
     window = build_window(scratch / "gallery", model=str(ROOT / "build" / "tiny" / "txt2img"), device="cpu")
-    window.showMaximized()
+    window.setGeometry(window.screen().availableGeometry())  # the whole 1366×768 screen (no window manager)
+    window.show()
 
     def pump(seconds: float) -> None:
         started = time.time()

@@ -39,7 +39,7 @@ class BriefPanel(QGroupBox):
         self.prompt_edit.setPlaceholderText("What should the logo show? e.g. a fox head, geometric, facing right")
         self.prompt_edit.setToolTip("What the logo should show. Ctrl+Enter generates.")
         self.prompt_edit.setTabChangesFocus(True)
-        self.prompt_edit.setFixedHeight(64)
+        self.prompt_edit.setFixedHeight(84)
         bind(request, "prompt", self.prompt_edit)
 
         self.brand_edit = QLineEdit()

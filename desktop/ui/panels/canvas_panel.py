@@ -146,6 +146,7 @@ class CanvasPanel(QWidget):
             options.addWidget(QLabel(label))
             options.addWidget(widget)
         options.addWidget(self.only_masked_check)
+        options.addWidget(QLabel("Padding"))
         options.addWidget(self.padding_spin)
         options.addStretch(1)
         options.addWidget(self.inpaint_button)
