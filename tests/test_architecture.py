@@ -2,13 +2,23 @@
 
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
+from no_network_child import guarded_env
 
 
 def imported_after(statement: str) -> set[str]:
     code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env=guarded_env(Path(tempfile.mkdtemp())),
+    )
     return set(result.stdout.split())
 
 
@@ -34,6 +44,12 @@ def test_engine_works_with_qt_absent(tiny_model):
         f"e = Engine(choose_device('cpu')); e.load({str(tiny_model)!r})\n"
         "print(next(e.generate(GenerationParams('x', width=64, height=64, steps=1, seed=0))).image.size)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=guarded_env(Path(tempfile.mkdtemp())),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(64, 64)"

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from no_network_child import guarded_env
 
 from desktop.engine.catalog import INPAINT, TXT2IMG, cached_models, default_model, recommended_models
 
@@ -55,7 +56,7 @@ def test_check_prints_a_diagnosis_for_bug_reports(tmp_path, tiny_model):
     from huggingface_hub import constants
 
     add_to_hub_cache(Path(constants.HF_HUB_CACHE), "someone/checked-model", tiny_model)
-    env = dict(os.environ, LOGO_STUDIO_DATA_DIR=str(tmp_path / "data"))
+    env = guarded_env(tmp_path / "guard", dict(os.environ, LOGO_STUDIO_DATA_DIR=str(tmp_path / "data")))
     result = subprocess.run(
         [Path(sys.executable).parent / "logo-studio", "--check"], env=env, capture_output=True, text=True, timeout=120
     )

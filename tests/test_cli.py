@@ -132,10 +132,11 @@ def test_a_relative_model_path_is_saved_as_an_absolute_path(tiny_model, tmp_path
         assert read_params(image).model == str(tiny_model.resolve())
 
 
-def test_version_and_help_from_the_installed_command():
-    version = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, timeout=60)
+def test_version_and_help_from_the_installed_command(tmp_path):
+    env = guarded_env(tmp_path / "guard")
+    version = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, timeout=60, env=env)
     assert version.returncode == 0 and version.stdout.strip() == f"Logo Studio {__version__}"
-    help_text = subprocess.run([SCRIPT, "generate", "--help"], capture_output=True, text=True, timeout=60)
+    help_text = subprocess.run([SCRIPT, "generate", "--help"], capture_output=True, text=True, timeout=60, env=env)
     assert help_text.returncode == 0 and "--prompt" in help_text.stdout and "--mask" in help_text.stdout
 
 

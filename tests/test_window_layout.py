@@ -253,3 +253,19 @@ def test_a_dropped_image_shows_on_the_canvas_and_a_missing_mask_is_explained(ope
     assert window.canvas_panel.canvas.image().getpixel((3, 3)) == (0, 128, 128)
     window.actions.inpaint()
     assert "mask is empty" in window.notices.text(n.ERROR)
+
+
+def test_brand_kit_opens_on_the_selected_gallery_item_with_the_brief_name(qtbot, open_window):
+    from test_logo import two_colour_mark
+
+    from desktop.ui.brand_kit_dialog import BrandKitDialog
+
+    window = open_window()
+    params = GenerationParams("Fox mark", colors=("#e02020", "#1b2a4a"), background="#ffffff", seed=5)
+    item = window.store.add(two_colour_mark(), params)
+    window.gallery.refresh()
+    window.gallery.select(item.id)
+    qtbot.mouseClick(window.gallery_panel.brand_kit_button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(BrandKitDialog)
+    assert dialog is not None and dialog.isVisible() and dialog.item.id == item.id
+    dialog.close()
