@@ -161,10 +161,11 @@ def _autov3(path: str, size: int, mtime_ns: int) -> str:  # size and mtime make 
     return digest.hexdigest()[:12]
 
 
-def inspect_lora(ref: str) -> LoraInfo:
+def inspect_lora(ref: str, with_hash: bool = True) -> LoraInfo:
     """What LoRA ``ref`` is (family, few-step profile, format, hash, size), read from its header;
     the reasons it cannot be used are in ``problem`` rather than raised, so a list shows them all.
-    A hub LoRA that is not downloaded has only its name and few-step profile, and says so."""
+    A hub LoRA that is not downloaded has only its name and few-step profile, and says so. The
+    hash reads the whole file (once per file version); ``with_hash=False`` leaves it ''."""
     name = LoraRef(ref).name
     few_step = detect_lora(ref)
     try:
@@ -174,7 +175,8 @@ def inspect_lora(ref: str) -> LoraInfo:
         if not shapes or not any("lora" in n.lower() or n.endswith(".alpha") for n in shapes):
             raise ModelLoadError(f"{path.name} holds no LoRA weights.")
         few_step = few_step or detect_lora(metadata.get("ss_output_name", "") + " " + path.name)
-        info = LoraInfo(ref, name, family, few_step, lora_format(shapes), autov3(path), path.stat().st_size)
+        digest = autov3(path) if with_hash else ""
+        info = LoraInfo(ref, name, family, few_step, lora_format(shapes), digest, path.stat().st_size)
     except (ModelLoadError, ModelNotAvailable, OSError) as error:
         message = getattr(error, "message", None) or str(error)
         return LoraInfo(ref, name, few_step=few_step, problem=message)
@@ -198,13 +200,15 @@ def check_fits(info: LoraInfo, family: str, family_label: str) -> None:
 
 def list_loras(folder: Path) -> list[LoraInfo]:
     """Every LoRA in ``folder`` and its subfolders (``.safetensors``, and pickle files with the reason
-    they are refused), sorted by name: the window's LoRA list. Nothing here raises."""
+    they are refused), sorted by name: the window's LoRA list. Reads headers only (no hashes, so a
+    folder of large files lists quickly); nothing here raises."""
     folder = Path(folder)
     try:
         files = [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in {SUFFIX, *PICKLE_SUFFIXES}]
     except OSError:
         return []
-    return sorted((inspect_lora(str(p)) for p in files), key=lambda info: (info.name.lower(), info.ref))
+    infos = [inspect_lora(str(path), with_hash=False) for path in files]
+    return sorted(infos, key=lambda info: (info.name.lower(), info.ref))
 
 
 def find_in_folder(name: str, folder: Path | None) -> Path | None:
