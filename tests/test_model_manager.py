@@ -147,8 +147,10 @@ def test_removing_a_downloaded_model_can_delete_its_files(qtbot, tmp_path, tiny_
     manager.ask_remove = lambda entry: asked.append(entry) or "delete"
     qtbot.mouseClick(manager.remove_button, Qt.MouseButton.LeftButton)
     assert asked and asked[0].size_bytes and asked[0].size_bytes > 1_000_000  # the question names the size
+    assert not any(entry.ref == REPO for entry in manager.entries)  # off the list at once
     qtbot.waitUntil(lambda: "freed" in manager.message.text(), timeout=TIMEOUT)
     assert cached_hub_folder(REPO) is None
+    qtbot.wait(200)  # the list the worker sends after the delete
     assert not any(entry.ref == REPO for entry in manager.entries)
 
 

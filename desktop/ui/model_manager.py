@@ -292,6 +292,7 @@ class ModelManagerDialog(QDialog):
                 self.show_info(f"{entry.name} is off the list; deleting its files…")
             else:
                 self.show_info(f"{entry.name} is off the list; its files are still on disk.")
+            self.entries = [shown for shown in self.entries if shown.ref != entry.ref]  # gone at once
         self._refresh()
 
     def ask_remove(self, entry: ModelEntry) -> str:
