@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from desktop import __version__
+from desktop.cli_downloads import ask_on_terminal, download, ensure_downloaded, status
 from desktop.errors import (
-    DownloadCancelled,
     DownloadFailed,
     DownloadNeedsConsent,
     InvalidParameters,
@@ -223,11 +222,11 @@ def run_generate(args: argparse.Namespace) -> int:
         if args.out is not None and args.out.exists() and not args.out.is_dir():
             raise InvalidParameters("out", f"--out must be a folder, but {args.out} is a file.")
         for model in filter(None, models):
-            _ensure_downloaded(model, args.yes)
+            ensure_downloaded(model, args.yes)
         for ref in _asset_downloads(params, models[0]):
-            _ensure_downloaded(ref, args.yes)
+            ensure_downloaded(ref, args.yes)
     except KeyboardInterrupt:
-        _status("\nStopped. Files that finished downloading are kept; run the command again for the rest.")
+        status("\nStopped. Files that finished downloading are kept; run the command again for the rest.")
         return EXIT_INTERRUPTED
     except DownloadFailed as error:
         return _fail(error, EXIT_FAILURE)
@@ -300,14 +299,14 @@ def _generate(
         device = choose_device(device_preference(args.device))
         engine = Engine(device, low_memory=args.low_memory, compile_unet=args.compile)
         if args.compile and device.device != "cuda":
-            _status("note: --compile applies on NVIDIA GPUs only; ignored here.")
+            status("note: --compile applies on NVIDIA GPUs only; ignored here.")
         if args.low_memory and device.device != "cuda":
-            _status("note: --low-memory turns on attention slicing and VAE tiling; CPU offload needs an NVIDIA GPU.")
-        _status(f"Loading {params.model} on {engine.device.describe()}…")
+            status("note: --low-memory turns on attention slicing and VAE tiling; CPU offload needs an NVIDIA GPU.")
+        status(f"Loading {params.model} on {engine.device.describe()}…")
         engine.load(params.model, inpaint_model=inpaint_model)
         job.params = _fit_to_family(args, job.params, engine.family_for(job.params.mode), image)
-        _status(f"{engine.family.label} model · {engine.memory_plan.describe()}")
-        _status(f"Seed {params.seed}")
+        status(f"{engine.family.label} model · {engine.memory_plan.describe()}")
+        status(f"Seed {params.seed}")
 
         def saved(item, image) -> None:
             print(item.path, flush=True)
@@ -322,12 +321,12 @@ def _generate(
             store,
             job,
             on_progress=_print_progress,
-            on_warning=lambda text: _status(f"warning: {text}"),
+            on_warning=lambda text: status(f"warning: {text}"),
             on_saved=saved,
         )
     except KeyboardInterrupt:
         job.cancel.set()
-        _status("Interrupted.")
+        status("Interrupted.")
         return EXIT_INTERRUPTED
     except InvalidParameters as error:
         return _fail(error, EXIT_USAGE)
@@ -357,72 +356,6 @@ def _fit_to_family(args: argparse.Namespace, params: GenerationParams, family, i
     return params
 
 
-def _ensure_downloaded(model: str, yes: bool) -> None:
-    """Make sure hub model ``model`` is in the cache: download it if the user agrees (``--yes``, or
-    "y" at the terminal's question). Without a terminal and without --yes, raise
-    DownloadNeedsConsent before any network request."""
-    from desktop.engine.assets import is_hub_asset
-    from desktop.engine.catalog import confirm_download
-    from desktop.engine.models import is_available_locally, is_hub_id
-
-    if not (is_hub_id(model) or is_hub_asset(model)) or is_available_locally(model):
-        return
-    if not confirm_download(model, lambda plan: yes or _ask_on_terminal(plan)):
-        raise DownloadNeedsConsent(f"{model} was not downloaded.")
-    _download(model)
-
-
-def _ask_on_terminal(plan) -> bool:
-    """The download question on the terminal; without a terminal (a script, CI, a windowed app with
-    no stdin at all) nobody can answer, so raise DownloadNeedsConsent naming the ways to agree."""
-    if not _interactive():
-        raise DownloadNeedsConsent(
-            f"{plan.name} is not downloaded yet ({_size(plan)}) and there is nobody to ask: add --yes to "
-            f"download it, or run `logo-studio download {plan.id}` first."
-        )
-    return input(plan.question() + " [y/N] ").strip().lower() in ("y", "yes")
-
-
-def _interactive() -> bool:
-    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stderr))
-
-
-def _size(plan) -> str:
-    from desktop.engine.catalog import human_size
-
-    return f"about {human_size(plan.download_bytes)}" if plan.download_bytes else "size unknown"
-
-
-def _download(model: str) -> Path:
-    """Download ``model`` with progress on stderr, through the same function as the window."""
-    from desktop.engine.catalog import DownloadMeter
-    from desktop.engine.downloads import download_hub_model
-    from desktop.engine.library import ModelLibrary
-    from desktop.paths import config_dir
-
-    library = ModelLibrary(config_dir())
-    meter, last_line = DownloadMeter(), [0.0]
-
-    def report(done: int, total: int) -> None:
-        text = f"Downloading {model}: {meter.text(done, total)}"
-        if sys.stderr.isatty():
-            print(f"\r{text}   ", end="", file=sys.stderr, flush=True)
-        elif time.monotonic() - last_line[0] >= 5 or done == total:  # a log file gets a line now and then
-            last_line[0] = time.monotonic()
-            _status(text)
-
-    library.download_started(model)
-    try:
-        folder = download_hub_model(model, report)
-    except (DownloadCancelled, ModelNotAvailable):
-        library.download_stopped(model)
-        raise
-    finally:
-        _status("")
-    library.download_finished(model)
-    return folder
-
-
 def _open_inputs(image_path: Path | None, mask_path: Path | None):
     if mask_path is not None and image_path is None:
         raise InvalidParameters("mask", "--mask needs the --image it belongs to.")
@@ -431,10 +364,6 @@ def _open_inputs(image_path: Path | None, mask_path: Path | None):
     image = open_image(image_path, "image").convert("RGB") if image_path is not None else None
     mask = open_image(mask_path, "mask").convert("L") if mask_path is not None else None
     return image, mask
-
-
-def _status(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def run_download(args: argparse.Namespace) -> int:
@@ -448,14 +377,14 @@ def run_download(args: argparse.Namespace) -> int:
         return _fail(InvalidParameters("model", f"{model} is not a Hugging Face model id (owner/name)."), EXIT_USAGE)
     folder = cached_hub_folder(model)
     if folder is None and is_available_locally(model):  # a LoRA or tiny autoencoder already here
-        folder = _download(model)  # answers from the cache, without a request
+        folder = download(model)  # answers from the cache, without a request
     if folder is None:
         try:
-            if not confirm_download(model, lambda plan: args.yes or _ask_on_terminal(plan)):
+            if not confirm_download(model, lambda plan: args.yes or ask_on_terminal(plan)):
                 return EXIT_FAILURE
-            folder = _download(model)
+            folder = download(model)
         except KeyboardInterrupt:
-            _status("\nStopped. Files that finished are kept; run the same command again for the rest.")
+            status("\nStopped. Files that finished are kept; run the same command again for the rest.")
             return EXIT_INTERRUPTED
         except DownloadNeedsConsent as error:
             return _fail(error, EXIT_USAGE)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop import cli
+from desktop import cli_downloads
 from desktop.app import main
 from desktop.engine.models import DEFAULT_MODEL
 from desktop.metadata import read_params
@@ -31,7 +31,7 @@ def test_without_a_terminal_the_default_model_is_refused_before_any_request(loca
 
 def test_on_a_terminal_the_question_comes_first_and_no_means_nothing_is_fetched(local_hub, monkeypatch, capsys):
     questions = []
-    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(cli_downloads, "interactive", lambda: True)
     monkeypatch.setattr("builtins.input", lambda text: questions.append(text) or "n")
     assert main(["generate", "--prompt", "fox logo", "--model", REPO, *TINY]) == 2
     assert len(questions) == 1 and REPO in questions[0] and "disk space" in questions[0]
@@ -40,7 +40,7 @@ def test_on_a_terminal_the_question_comes_first_and_no_means_nothing_is_fetched(
 
 
 def test_yes_at_the_terminal_downloads_then_generates(local_hub, monkeypatch, capsys, tiny_model):
-    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(cli_downloads, "interactive", lambda: True)
     monkeypatch.setattr("builtins.input", lambda text: "y")
     assert main(["generate", "--prompt", "fox logo", "--model", REPO, *TINY]) == 0
     out = capsys.readouterr().out
