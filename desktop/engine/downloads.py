@@ -192,7 +192,7 @@ def _byte_counter(total: int, on_download: DownloadCallback | None, cancel: thre
 
 def partial_files(repo_id: str, cache: Path | None = None) -> list[Path]:
     """Unfinished downloads of ``repo_id`` lying in the HF cache's blob folder."""
-    blobs = _repo_folder(repo_id, cache) / "blobs"
+    blobs = repo_cache_folder(repo_id, cache) / "blobs"
     try:
         return sorted(p for p in blobs.iterdir() if p.name.endswith(PARTIAL_SUFFIXES))
     except OSError:
@@ -215,7 +215,7 @@ def remove_abandoned_partial_files(repo_id: str, cache: Path | None = None) -> i
 
 def cached_size(repo_id: str, cache: Path | None = None) -> int:
     """Bytes that deleting ``repo_id`` from the HF cache would free (all revisions, partial files too)."""
-    folder = _repo_folder(repo_id, cache)
+    folder = repo_cache_folder(repo_id, cache)
     try:
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
     except OSError:
@@ -251,7 +251,8 @@ def delete_cached_model(repo_id: str, cache: Path | None = None) -> int:
     return freed
 
 
-def _repo_folder(repo_id: str, cache: Path | None) -> Path:
+def repo_cache_folder(repo_id: str, cache: Path | None = None) -> Path:
+    """The folder of ``repo_id`` in the HF cache (default: the standard one), whether it exists or not."""
     from huggingface_hub import constants
 
     # The cache layout is part of huggingface_hub's documented contract ("models--owner--name").

@@ -215,10 +215,9 @@ class ModelLibrary:
 
     def partial_bytes(self, repo_id: str) -> int:
         """Bytes of ``repo_id`` already in the Hugging Face cache, finished files and partial ones."""
-        from huggingface_hub import constants
+        from desktop.engine.downloads import repo_cache_folder
 
-        cache = Path(self.hub_cache or constants.HF_HUB_CACHE)
-        blobs = cache / f"models--{repo_id.replace('/', '--')}" / "blobs"
+        blobs = repo_cache_folder(repo_id, self.hub_cache) / "blobs"
         try:
             return sum(blob.stat().st_size for blob in blobs.iterdir() if blob.is_file())
         except OSError:

@@ -108,7 +108,7 @@ class ModelsModel(QObject):
         except LogoStudioError as error:
             self.notices.set(n.MODEL, error.message, n.ERROR)
             return None
-        self._try(lambda: self.library.set_default(TXT2IMG, ref))
+        self.try_change(lambda: self.library.set_default(TXT2IMG, ref))
         self.files.requestList.emit()
         self.choose(ref)
         self.preload(ref)
@@ -117,7 +117,7 @@ class ModelsModel(QObject):
     def remember(self, model: str) -> None:
         """A model the user generated with becomes the default and joins the model list."""
         if self.library.default(TXT2IMG) != model:
-            self._try(lambda: self.library.set_default(TXT2IMG, model))
+            self.try_change(lambda: self.library.set_default(TXT2IMG, model))
         if not any(entry.ref == model for entry in self.entries):
             with contextlib.suppress(LogoStudioError):  # not loadable: the job reports why
                 self.library.add(model)
@@ -185,7 +185,7 @@ class ModelsModel(QObject):
             links=True,
         )
 
-    def _try(self, action) -> bool:
+    def try_change(self, action) -> bool:
         """Run a model-list change; show its error instead of raising (e.g. a read-only settings folder)."""
         try:
             action()

@@ -9,6 +9,7 @@ gallery. State lives in ``desktop.state``; what buttons do lives in ``window_act
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.engine.catalog import TXT2IMG
 from desktop.engine.library import ModelLibrary
-from desktop.engine.models import DEFAULT_MODEL, normalize_ref
+from desktop.engine.models import DEFAULT_MODEL, is_hub_id, normalize_ref
 from desktop.errors import LogoStudioError
 from desktop.gallery import GalleryStore
 from desktop.state import notices as n
@@ -179,10 +180,6 @@ class MainWindow(QMainWindow):
             self.notices.clear(n.INPUT)
 
     def _show_model_name(self, model: str) -> None:
-        from pathlib import Path
-
-        from desktop.engine.models import is_hub_id
-
         self.model_label.setText(f"Model: {model if is_hub_id(model) else Path(model).name}")
         self.model_label.setToolTip(model)
 
@@ -319,7 +316,7 @@ class MainWindow(QMainWindow):
         self.models.inpaint_model_changed()
 
     def _try(self, action) -> bool:
-        return self.models._try(action)
+        return self.models.try_change(action)
 
     def open_model_manager(self) -> None:
         if self.model_manager is None:
