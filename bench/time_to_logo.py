@@ -42,7 +42,7 @@ LCM_LORA, TAESD = "latent-consistency/lcm-lora-sdv1-5", "madebyollin/taesd"
 def build_fast_files(model: Path, out: Path) -> None:
     """A random LCM-LoRA-shaped LoRA for ``model``'s UNet and a random TAESD, into the HF cache."""
     from diffusers import UNet2DConditionModel
-    from make_tiny_model import LCM_LORA_TARGETS, install_in_hf_cache, random_lora, tiny_taesd
+    from make_tiny_assets import LCM_LORA_TARGETS, install_in_hf_cache, random_lora, tiny_taesd
     from safetensors.torch import save_file
 
     lora = out / "lcm-lora-random.safetensors"

@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: a subcommand runs headless; no subcommand opens the window."""
     import multiprocessing
 
-    from desktop.cli import build_parser, run_download, run_export, run_generate
+    from desktop.cli import build_parser, run_download, run_export
+    from desktop.cli_generate import run_generate
 
     multiprocessing.freeze_support()  # a packaged app starts its engine process through this entry
     _log_without_console()

@@ -10,7 +10,8 @@ import numpy as np
 from PIL import Image
 
 from desktop.app import main
-from desktop.cli import _fit_to_family, build_parser
+from desktop.cli import build_parser
+from desktop.cli_generate import _fit_to_family
 from desktop.engine.families import FLUX_DEV, FLUX_SCHNELL, SDXL
 from desktop.metadata import read_params
 from desktop.params import GenerationParams
@@ -101,7 +102,7 @@ def test_the_model_manager_shows_each_models_family_and_licence(qtbot, tmp_path,
     from test_model_manager import open_manager, row_of, select
 
     from desktop.app import build_window
-    from desktop.ui.model_manager import FAMILY_COLUMN
+    from desktop.ui.model_descriptions import FAMILY_COLUMN
 
     window = build_window(tmp_path / "gallery", model=str(tiny_model), device="cpu", config_dir=tmp_path / "config")
     qtbot.addWidget(window)

@@ -34,7 +34,7 @@ def pixels(image) -> np.ndarray:
 @pytest.fixture(scope="module")
 def fast_files(tiny_model, tmp_path_factory):
     """A random LCM-LoRA-shaped LoRA and a random tiny autoencoder for the tiny SD 1.5 model."""
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
 
     folder = tmp_path_factory.mktemp("fast")
     lora = tiny.make_tiny_lora(tiny_model, folder / "lcm.safetensors", targets=tiny.LCM_LORA_TARGETS, rank=8)
@@ -44,7 +44,7 @@ def fast_files(tiny_model, tmp_path_factory):
 @pytest.fixture(scope="module")
 def fast_cache(fast_files, tmp_path_factory):
     """A Hugging Face cache holding Fast mode's downloads for SD 1.5, as after the user agreed."""
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
     from huggingface_hub import constants
 
     lora, taesd = fast_files
@@ -148,7 +148,7 @@ def test_previews_are_real_tiny_autoencoder_images(fast_engine, tiny_model, tmp_
 
 
 def test_what_is_missing_for_fast_is_named_so_the_window_can_offer_it(tiny_model, fast_files, tmp_path, monkeypatch):
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "cache"))

@@ -30,7 +30,7 @@ def pixels(image) -> np.ndarray:
 def loras(tiny_model, tmp_path_factory):
     """Random LoRAs for the tiny SD 1.5 model: diffusers and kohya formats, a second style, and one
     whose name says it is a few-step (LCM) LoRA."""
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
 
     folder = tmp_path_factory.mktemp("loras")
     return {
@@ -151,7 +151,7 @@ def test_variations_and_inpainting_use_the_loras_too(lora_engine, loras):
 
 
 def test_a_lora_of_another_family_is_refused_at_the_call_in_plain_words(lora_engine, tiny_sdxl, tmp_path):
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
 
     sdxl_lora = tiny.make_tiny_lora(tiny_sdxl, tmp_path / "xl-logo.safetensors")
     with pytest.raises(LoraDoesNotFit) as refused:
@@ -162,7 +162,7 @@ def test_a_lora_of_another_family_is_refused_at_the_call_in_plain_words(lora_eng
 
 
 def test_an_sdxl_lora_works_on_an_sdxl_model_and_leaves_no_trace(tiny_sdxl, tmp_path):
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
 
     for kind in ("diffusers", "kohya"):
         lora = tiny.make_tiny_lora(tiny_sdxl, tmp_path / f"xl-{kind}.safetensors", kind=kind)
@@ -183,7 +183,7 @@ def test_pickle_loras_are_refused_like_pickle_checkpoints(lora_engine, tmp_path)
 
 
 def test_a_hub_lora_is_used_from_the_cache_and_named_when_it_is_not_there(lora_engine, loras, tmp_path, monkeypatch):
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "cache"))

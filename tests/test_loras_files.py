@@ -27,7 +27,7 @@ pytest_plugins = ["family_models"]
 
 @pytest.fixture(scope="module")
 def lora_folder(tiny_model, tmp_path_factory):
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
 
     folder = tmp_path_factory.mktemp("lora-folder")
     tiny.make_tiny_lora(tiny_model, folder / "logo-style.safetensors")
@@ -56,7 +56,7 @@ def test_the_family_a_lora_fits_is_read_from_its_names_and_shapes(keys, family):
 
 
 def test_tiny_loras_of_each_family_and_format_are_recognised(tiny_model, tiny_sdxl, tmp_path):
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
 
     for model, family in ((tiny_model, "sd15"), (tiny_sdxl, "sdxl")):
         for kind in ("diffusers", "kohya"):
@@ -173,7 +173,7 @@ def test_the_command_line_refuses_bad_loras_before_loading_the_model(tiny_model,
 
 
 def test_the_command_line_names_a_lora_of_another_family(tiny_model, tiny_sdxl, tmp_path, capsys):
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
 
     lora = tiny.make_tiny_lora(tiny_sdxl, tmp_path / "xl.safetensors")
     args = ["generate", "--prompt", "fox", "--model", str(tiny_model), "--device", "cpu", "--lora", str(lora)]

@@ -31,7 +31,7 @@ def generate(qtbot, window):
 
 
 def test_a_lora_file_dropped_on_the_window_is_listed_weighted_and_changes_the_image(qtbot, tmp_path, tiny_model):
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
 
     lora = tiny.make_tiny_lora(tiny_model, tmp_path / "loras" / "flat-icon.safetensors", scale=0.5)
     window = open_window(qtbot, tmp_path, tiny_model)
@@ -57,7 +57,7 @@ def test_a_lora_file_dropped_on_the_window_is_listed_weighted_and_changes_the_im
 
 
 def test_a_lora_named_in_the_prompt_comes_from_the_lora_folder(qtbot, tmp_path, tiny_model):
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
 
     folder = tmp_path / "loras"
     tiny.make_tiny_lora(tiny_model, folder / "line-art.safetensors")
@@ -72,7 +72,7 @@ def test_a_lora_named_in_the_prompt_comes_from_the_lora_folder(qtbot, tmp_path, 
 
 
 def test_a_lora_of_another_family_is_marked_and_refused_in_words(qtbot, tmp_path, tiny_model, tiny_sdxl):
-    import make_tiny_model as tiny
+    import make_tiny_assets as tiny
 
     sdxl_lora = tiny.make_tiny_lora(tiny_sdxl, tmp_path / "xl-style.safetensors")
     window = open_window(qtbot, tmp_path, tiny_model)

@@ -1,9 +1,9 @@
 """Brand kit… for a gallery item: the brand's name, tagline, colours and font, a live preview of
-the brand sheet, and every kit file written into one folder with progress.
+the brand sheet (``brand_sheet_preview``), and every kit file written into one folder with progress.
 
-The preview and the writing both run on a thread pool (tracing and rendering take a fraction of
-a second to a few seconds); their results come back through queued signals, so widgets are only
-touched on the GUI thread. Nothing existing is replaced without asking.
+The preview and the writing both run on the dialog's thread pool (tracing and rendering take a
+fraction of a second to a few seconds); their results come back through queued signals, so
+widgets are only touched on the GUI thread. Nothing existing is replaced without asking.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import sys
 import traceback
 from pathlib import Path
 
-from PIL import Image
 from PySide6.QtCore import QObject, QSettings, Qt, QThreadPool, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QPainter, QPixmap
 from PySide6.QtWidgets import (
@@ -35,22 +34,16 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import ExportError, LogoStudioError
 from desktop.gallery import GalleryItem
-from desktop.logo.brand import BrandKitRequest, prepare_brand
-from desktop.logo.brand_sheet import sheet_content
+from desktop.logo.brand import BrandKitRequest
 from desktop.logo.colors import check_hex
 from desktop.logo.fonts import installed_fonts, refresh_fonts
 from desktop.logo.kit import kit_files, make_brand_kit
-from desktop.logo.sheet import PAGE, sheet_image
 from desktop.logo.wordmark import BUNDLED_FONT
+from desktop.ui.brand_sheet_preview import BrandSheetPreview
 from desktop.ui.export_dialog import remembered_folder
-from desktop.ui.qtimage import pil_to_qimage
-
-PREVIEW_WIDTH = 560
-PREVIEW_DETAIL = 180  # px of each picture in the preview's sheet (the written sheet uses 640)
 
 
 class _Signals(QObject):
-    preview = Signal(int, object)  # request number, PIL image or LogoStudioError
     progress = Signal(int, int, str)
     finished = Signal(object)  # result: list of paths, or LogoStudioError
 
@@ -68,12 +61,8 @@ class BrandKitDialog(QDialog):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(2)
         self._signals = _Signals()
-        self._signals.preview.connect(self._show_preview)
         self._signals.progress.connect(self._show_progress)
         self._signals.finished.connect(self._written)
-        self._preview_number = 0
-        self._preview_running = False
-        self._preview_again = False
         self._writing = False
         self._folder_written: Path | None = None
         layout = QHBoxLayout(self)
@@ -83,7 +72,7 @@ class BrandKitDialog(QDialog):
         layout.addWidget(form, 1)
         layout.addLayout(self._build_preview())
         self._timer = QTimer(self, singleShot=True, interval=250)
-        self._timer.timeout.connect(self.refresh_preview)
+        self._timer.timeout.connect(self.preview.refresh)
         for edit in (self.name_edit, self.tagline_edit, self.palette_edit, self.background_edit):
             edit.textChanged.connect(self._changed)
         self.font_combo.currentTextChanged.connect(self._changed)
@@ -170,11 +159,9 @@ class BrandKitDialog(QDialog):
         column = QVBoxLayout()
         title = QLabel("Brand sheet preview")
         title.setObjectName("kitPreviewTitle")
-        self.preview = QLabel("Preparing the preview…")
-        self.preview.setObjectName("kitPreviewLabel")
-        self.preview.setFixedSize(PREVIEW_WIDTH, round(PREVIEW_WIDTH * PAGE[1] / PAGE[0]))
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setStyleSheet("QLabel#kitPreviewLabel { background: #ffffff; border: 1px solid #d0d4d9; }")
+        self.preview = BrandSheetPreview(self.item.path, self.request, self._pool)
+        self.preview.shown.connect(self._preview_shown)
+        self.preview.failed.connect(self._show_error)
         column.addWidget(title)
         column.addWidget(self.preview)
         column.addStretch(1)
@@ -229,49 +216,9 @@ class BrandKitDialog(QDialog):
         except LogoStudioError:
             self.target_label.setText("")
 
-    def refresh_preview(self) -> None:
-        """Render the sheet for the current fields on the pool; the newest request wins."""
-        try:
-            request = self.request()
-        except LogoStudioError as error:
-            self._preview_number += 1  # a preview still running is for the fields as they were
-            self._show_error(error.message)
-            return
-        if self._preview_running:
-            self._preview_again = True
-            return
-        self._preview_running, self._preview_again = True, False
-        self._preview_number += 1
-        number, source, signals = self._preview_number, self.item.path, self._signals
-        width = round(PREVIEW_WIDTH * self.devicePixelRatioF())
-
-        def work() -> None:
-            try:
-                assets = prepare_brand(source, request)
-                image = sheet_image(sheet_content(assets, PREVIEW_DETAIL), width)
-                signals.preview.emit(number, image)
-            except LogoStudioError as error:
-                signals.preview.emit(number, error)
-            except Exception as error:  # noqa: BLE001 - anything unexpected still reaches the user as text
-                traceback.print_exc(file=sys.stderr)
-                signals.preview.emit(number, LogoStudioError(f"Unexpected error in the preview: {error}"))
-
-        self._pool.start(work)  # reports back through self._signals only
-
-    def _show_preview(self, number: int, result) -> None:
-        self._preview_running = False
-        if self._preview_again:
-            self.refresh_preview()
-        if number != self._preview_number:
-            return
-        if isinstance(result, Image.Image):
-            pixmap = QPixmap.fromImage(pil_to_qimage(result))
-            pixmap.setDevicePixelRatio(self.devicePixelRatioF())
-            self.preview.setPixmap(pixmap)
-            if not self._writing:
-                self._show_error("")
-        else:
-            self._show_error(result.message)
+    def _preview_shown(self) -> None:
+        if not self._writing:
+            self._show_error("")
 
     def _show_error(self, text: str) -> None:
         self.message.setStyleSheet("QLabel { color: #b3261e; }")

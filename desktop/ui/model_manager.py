@@ -3,8 +3,8 @@ selected one what it needs and its licence in plain words (may logos made with i
 commercially?); add a Hugging Face model id, a diffusers folder or a .safetensors file; remove one
 from the list; choose the text-to-image and inpainting models; download, cancel and resume.
 
-It renders the model list the files worker sends and calls the main window's actions; the list
-itself lives in engine.library.
+It renders the model list the files worker sends (in the words of ``model_descriptions``) and
+calls the main window's actions; the list itself lives in engine.library.
 """
 
 from __future__ import annotations
@@ -32,17 +32,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desktop.engine.catalog import INPAINT, TXT2IMG, human_size, recommended_models
-from desktop.engine.families import FAMILY_LABELS
+from desktop.engine.catalog import INPAINT, TXT2IMG, human_size
 from desktop.engine.library import DOWNLOAD_PAUSED, MISSING, NOT_DOWNLOADED, READY, ModelEntry
 from desktop.engine.models import HUB
 from desktop.errors import LogoStudioError
+from desktop.ui.model_descriptions import COLUMNS, FAMILY_COLUMN, location, model_details, row_cells
 
-COLUMNS = ("Model", "Kind", "Size", "Status", "Used for", "Family")  # Family is shown second (see __init__)
-FAMILY_COLUMN = COLUMNS.index("Family")
 DELETE_FILES = "delete"
 KEEP_FILES = "keep"
-KIND_NAMES = {TXT2IMG: "Text-to-image", INPAINT: "Inpainting"}
 
 
 class ModelManagerDialog(QDialog):
@@ -147,17 +144,10 @@ class ModelManagerDialog(QDialog):
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
             used = [label for ref, label in ((txt2img, "Text-to-image"), (inpaint, "Inpainting")) if ref == entry.ref]
-            cells = (
-                entry.name,
-                KIND_NAMES.get(entry.kind, "Unknown until downloaded" if entry.source == HUB else "Unknown"),
-                human_size(entry.size_bytes) if entry.size_bytes else "—",
-                self._status(entry),
-                ", ".join(used),
-                FAMILY_LABELS.get(entry.family, "Unknown until downloaded" if entry.source == HUB else "Unknown"),
-            )
-            for column, text in enumerate(cells):
+            waiting = entry.ref in self.window_.files_host.downloading
+            for column, text in enumerate(row_cells(entry, used, self.progress.get(entry.ref), waiting)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(self._location(entry))
+                item.setToolTip(location(entry))
                 item.setData(Qt.ItemDataRole.UserRole, entry.ref)
                 self.table.setItem(row, column, item)
             if entry.ref == selected:
@@ -168,26 +158,6 @@ class ModelManagerDialog(QDialog):
     def _show_details(self) -> None:
         """What the selected model is, what it needs and its licence in plain words."""
         self.details.setText(model_details(self.selected()))
-
-    def _status(self, entry: ModelEntry) -> str:
-        if entry.ref in self.progress:
-            return f"Downloading: {self.progress[entry.ref]}"
-        if entry.ref in self.window_.files_host.downloading:
-            return "Download waiting…"
-        if entry.state == DOWNLOAD_PAUSED:
-            if not entry.downloaded_bytes:
-                return "Download paused"
-            done = human_size(entry.downloaded_bytes)
-            return f"Download paused at {done}" + (f" of {human_size(entry.size_bytes)}" if entry.size_bytes else "")
-        if entry.state == MISSING:
-            return "Missing: the file or folder is gone"
-        return {READY: "Ready", NOT_DOWNLOADED: "Not downloaded"}[entry.state]
-
-    @staticmethod
-    def _location(entry: ModelEntry) -> str:
-        if entry.source == HUB:
-            return f"Hugging Face model {entry.ref}" + (" (recommended)" if entry.recommended else "")
-        return entry.ref
 
     def selected(self) -> ModelEntry | None:
         rows = self.table.selectionModel().selectedRows()
@@ -357,25 +327,6 @@ class ModelManagerDialog(QDialog):
 
     def hide_message(self) -> None:
         self.message.hide()
-
-
-def model_details(entry: ModelEntry | None) -> str:
-    """One paragraph about a model: family, download size and memory needed, and for a recommended
-    model its licence in plain words with whether logos made with it may be used commercially."""
-    if entry is None:
-        return ""
-    family = FAMILY_LABELS.get(entry.family, "")
-    parts = [f"{entry.name}: a {family} model." if family else f"{entry.name}."]
-    known = {model.id: model for model in recommended_models()}.get(entry.ref)
-    if known is None:
-        if entry.source == HUB:
-            parts.append("Check its licence on huggingface.co before using its images commercially.")
-        return " ".join(parts)
-    needs = f"Download about {human_size(known.download_bytes)}"
-    if known.memory_bytes:
-        needs += f"; runs best with about {known.memory_bytes / 1e9:.0f} GB of GPU memory (less with memory savers)"
-    parts += [needs + ".", f"Licence: {known.licence_text()}"]
-    return " ".join(parts)
 
 
 def local_model_menu(parent, on_chosen) -> QMenu:
