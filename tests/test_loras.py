@@ -37,7 +37,9 @@ def loras(tiny_model, tmp_path_factory):
         "diffusers": tiny.make_tiny_lora(tiny_model, folder / "logo-style.safetensors"),
         "kohya": tiny.make_tiny_lora(tiny_model, folder / "civitai-style.safetensors", kind="kohya", seed=3),
         "second": tiny.make_tiny_lora(tiny_model, folder / "line-art.safetensors", seed=7, text_encoder=False),
-        "lcm": tiny.make_tiny_lora(tiny_model, folder / "my-lcm-lora.safetensors", seed=9, rank=8),
+        "lcm": tiny.make_tiny_lora(
+            tiny_model, folder / "my-lcm-lora.safetensors", seed=9, rank=8, targets=tiny.LCM_LORA_TARGETS
+        ),
     }
 
 
@@ -123,6 +125,18 @@ def test_a_few_step_lora_is_fused_like_diffusers_fuse_lora_and_unfused_exactly(l
     own = fresh.pipeline("txt2img").unet.state_dict()
     for name in changed:  # ... to exactly the model's own
         assert torch.equal(after[name], own[name.replace(".base_layer", "")]), name
+
+
+def test_a_few_step_lora_fused_with_a_style_lora_matches_diffusers_fuse_lora(lora_engine, tiny_model, loras):
+    chosen = {loras["lcm"]: 1.0, loras["diffusers"]: 0.6}  # 3x3 convolutions, attention and text encoder
+    refs = tuple(LoraRef(str(path), weight) for path, weight in chosen.items())
+    ours = next(lora_engine.generate(request(loras=refs, scheduler="LCM", guidance=1.0)))
+    assert lora_engine._loras["base"].fused
+    pipe = diffusers_pipe(tiny_model, chosen, fuse=True)
+    import diffusers
+
+    pipe.scheduler = diffusers.LCMScheduler.from_config(pipe.scheduler.config)
+    assert np.array_equal(pixels(ours.image), pixels(diffusers_image(pipe, guidance=1.0)))
 
 
 def test_changing_loras_never_reloads_the_model_and_loads_each_file_once(lora_engine, loras, monkeypatch):
