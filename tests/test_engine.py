@@ -351,3 +351,31 @@ def test_bad_input_fails_at_the_call_before_any_image_is_asked_for(engine):
 def test_nothing_loaded_is_refused_at_the_call():
     with pytest.raises(ModelNotAvailable, match="No model is loaded"):
         Engine(choose_device("cpu")).generate(txt2img())
+
+
+def resident_in_this_process(path: Path) -> int:
+    """Bytes of ``path`` that this process's memory maps of it hold in memory (Linux smaps)."""
+    resident, in_mapping = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        first = line.split(maxsplit=1)[0]
+        if "-" in first and not first.endswith(":"):  # a mapping's header line
+            in_mapping = line.rstrip().endswith(str(path))
+        elif in_mapping and first == "Rss:":
+            resident += int(line.split()[1]) * 1024
+    return resident
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="what is in memory is read from Linux smaps")
+def test_a_loaded_model_is_read_in_so_the_first_image_does_not_wait_for_the_disk(tiny_model, tmp_path):
+    import shutil
+
+    from diffusers import UNet2DConditionModel
+
+    folder = shutil.copytree(tiny_model, tmp_path / "model")
+    config = dict(UNet2DConditionModel.load_config(str(folder / "unet")), block_out_channels=(128, 256))
+    UNet2DConditionModel.from_config(config).save_pretrained(str(folder / "unet"))
+    weights = folder / "unet" / "diffusion_pytorch_model.safetensors"
+    engine = Engine(choose_device("cpu"))
+    engine.load(str(folder))
+    # diffusers maps the file and reads each weight when a step first uses it; after load, it is read.
+    assert resident_in_this_process(weights.resolve()) > 0.95 * weights.stat().st_size

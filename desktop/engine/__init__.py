@@ -2,9 +2,10 @@
 model families, models, generation."""
 
 from desktop.engine.devices import DeviceChoice, MemoryPlan, MemorySavers, choose_device, device_preference
-from desktop.engine.engine import Engine, GeneratedImage, Progress
+from desktop.engine.engine import Engine
 from desktop.engine.families import AspectPreset, ModelFamily
 from desktop.engine.models import DEFAULT_MODEL, classify
+from desktop.engine.results import GeneratedImage, Progress
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from PIL import Image
 
@@ -23,7 +23,8 @@ from desktop.engine.few_step import adapt as adapt_to_few_step
 from desktop.engine.few_step import detect as detect_few_step
 from desktop.engine.lora_adapters import LoraAdapters, resolve_loras
 from desktop.engine.models import classify, inspect, load_pipeline
-from desktop.engine.preview import SD15_LATENTS, LatentFormat, latents_to_preview
+from desktop.engine.prompts import prompt_warnings
+from desktop.engine.results import GeneratedImage, Progress
 from desktop.engine.support import (
     accepted_arguments,
     check_inpaint_inputs,
@@ -32,6 +33,7 @@ from desktop.engine.support import (
     import_pipeline_modules,
     make_scheduler,
     quiet_libraries,
+    read_in_weights,
     translate_oom,
 )
 from desktop.engine.tiny_vae import TinyVaes, decoding_with, preview_decoder
@@ -39,42 +41,8 @@ from desktop.errors import GenerationCancelled, InvalidParameters, ModelNotAvail
 from desktop.palette import palette_prompt
 from desktop.params import IMG2IMG, INPAINT, TXT2IMG, GenerationParams
 
-__all__ = ["Engine", "GeneratedImage", "Progress", "import_pipeline_modules"]
+__all__ = ["Engine", "import_pipeline_modules"]
 FILL_GUIDANCE = 30.0  # what FLUX Fill models are made for; regular FLUX guidance (3.5) leaves them washed out
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One denoising step of one image of a batch. ``latent_format`` and ``size`` (the image's
-    width and height) tell ``preview`` how to read the latents of the family that made them;
-    ``decoder`` is the family's tiny autoencoder as a function (latents, size) -> image, None
-    when it is not on this computer."""
-
-    image_index: int
-    image_count: int
-    step: int
-    total: int
-    latents: object
-    latent_format: LatentFormat = SD15_LATENTS
-    size: tuple[int, int] = (1, 1)
-    decoder: Callable[[object, tuple[int, int]], Image.Image] | None = None
-
-    def preview(self) -> Image.Image:
-        """The image so far: with the family's tiny autoencoder (TAESD) a real small picture (up to
-        256 px, a few percent of a step on a CPU), else a rough one, one pixel per latent cell, from
-        one tiny matmul."""
-        if self.decoder is not None:
-            return self.decoder(self.latents, self.size)
-        return latents_to_preview(self.latents, self.latent_format, self.size)
-
-
-@dataclass(frozen=True)
-class GeneratedImage:
-    """One finished image and the exact parameters that reproduce it alone."""
-
-    image: Image.Image
-    params: GenerationParams
-    index: int
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -198,6 +166,7 @@ class Engine:
             source, self.device, dtype=dtype, savers=self.savers, compile_unet=self.compile_unet, info=info
         )
         self._apply_savers(pipe)
+        read_in_weights(pipe)
         return pipe
 
     def unload(self) -> None:
@@ -276,28 +245,7 @@ class Engine:
         """Warnings for prompts longer than the text encoder reads, quoting the words it drops, and
         for a negative prompt the model's family does not use."""
         self._require_loaded()
-        family = self.family_for(params.mode)
-        tokenizer = getattr(self.pipeline(params.mode), family.prompt_tokenizer)
-        limit = family.max_sequence_length or tokenizer.model_max_length
-        readable = limit - tokenizer.num_special_tokens_to_add()  # start/end markers take places
-        warnings = []
-        texts = [("prompt", palette_prompt(params.prompt, params.colors, params.background))]
-        if family.supports_negative_prompt:
-            texts.append(("negative prompt", params.negative_prompt))
-        elif params.negative_prompt.strip():
-            warnings.append(
-                f"{family.label} models have no negative prompt, so it is left out. "
-                "Say what you want instead (e.g. “plain white background”)."
-            )
-        for label, text in texts:
-            encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-            if len(encoded.input_ids) > readable:
-                dropped = text[encoded.offset_mapping[readable][0] :].strip()
-                warnings.append(
-                    f"The {label} is longer than the {readable} tokens the model reads; "
-                    f"this end is ignored: “{dropped}”"
-                )
-        return warnings
+        return prompt_warnings(self.pipeline(params.mode), self.family_for(params.mode), params)
 
     def generate(
         self,
@@ -336,14 +284,30 @@ class Engine:
         params = replace(params, family=family.name, loras=recorded)
         return self._images(params, image, mask, on_progress, cancel or threading.Event(), loras, tiny)
 
-    def _images(self, params, image, mask, on_progress, cancel, loras, tiny) -> Iterator[GeneratedImage]:
+    def prepare(self, params: GenerationParams) -> None:
+        """Get ready for jobs like ``params`` (as ``adapt`` returns them) before one is asked for:
+        their LoRAs loaded and applied, fused where jobs fuse them, and the family's tiny
+        autoencoder loaded, so that the first such job starts at once (for Fast on a CPU, loading
+        and fusing LCM-LoRA takes seconds). Raises what ``generate`` would for the same LoRAs."""
+        self._require_loaded()
+        family = self.family_for(params.mode)
+        loras, recorded = resolve_loras(params.loras, family)
+        if params.tiny_decode:
+            self.tiny_vaes.require(family.name)
+        self.tiny_vaes.get(family.name)  # for the previews, when it is on this computer
+        self._apply_loras(replace(params, loras=recorded), loras)
+
+    def _apply_loras(self, params: GenerationParams, loras) -> None:
         slot = "inpaint" if params.mode == INPAINT and self.inpaint_model else "base"
-        pipe = self.pipeline(params.mode)
-        adapters = self._loras.setdefault(slot, LoraAdapters(self._inpaint if slot == "inpaint" else pipe))
+        pipe = self._inpaint if slot == "inpaint" else self.pipeline(params.mode)
+        adapters = self._loras.setdefault(slot, LoraAdapters(pipe))
         # Fused where it pays: few-step LoRAs, and not when memory is short (see lora_adapters).
         fuse = any(detect_lora(lora.ref) for lora in params.loras) and not (self.low_memory or self.savers.cpu_offload)
         with translate_oom(self.device):
             adapters.apply(loras, fuse=fuse)
+
+    def _images(self, params, image, mask, on_progress, cancel, loras, tiny) -> Iterator[GeneratedImage]:
+        self._apply_loras(params, loras)
         small = self.tiny_vaes.get(params.family)
         decoders = (preview_decoder(small) if small is not None else None, tiny)  # preview, final decode
         for index in range(params.batch_count):
