@@ -75,6 +75,31 @@ def tiny_model(tiny_models) -> Path:
     return tiny_models[0]
 
 
+@pytest.fixture(scope="module")
+def fast_files(tiny_model, tmp_path_factory):
+    """A random LCM-LoRA-shaped LoRA and a random tiny autoencoder for the tiny SD 1.5 model."""
+    import make_tiny_assets as tiny
+
+    folder = tmp_path_factory.mktemp("fast")
+    lora = tiny.make_tiny_lora(tiny_model, folder / "lcm.safetensors", targets=tiny.LCM_LORA_TARGETS, rank=8)
+    return lora, tiny.make_tiny_taesd(folder / "taesd")
+
+
+@pytest.fixture(scope="module")
+def fast_cache(fast_files, tmp_path_factory):
+    """A Hugging Face cache holding Fast mode's downloads for SD 1.5, as after the user agreed."""
+    import make_tiny_assets as tiny
+    from huggingface_hub import constants
+
+    lora, taesd = fast_files
+    cache = tmp_path_factory.mktemp("hf-cache")
+    tiny.install_in_hf_cache("latent-consistency/lcm-lora-sdv1-5", {"pytorch_lora_weights.safetensors": lora}, cache)
+    tiny.install_in_hf_cache("madebyollin/taesd", {p.name: p for p in taesd.iterdir()}, cache)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(constants, "HF_HUB_CACHE", str(cache))
+        yield cache
+
+
 @pytest.fixture
 def local_hub(tmp_path, monkeypatch, tiny_models):
     """A hub look-alike on 127.0.0.1 serving the tiny models as test-org/tiny-sd and

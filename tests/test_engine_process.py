@@ -5,7 +5,7 @@ import time
 
 from desktop.gallery import GalleryStore
 from desktop.jobs import Job
-from desktop.params import GenerationParams
+from desktop.params import GenerationParams, LoraRef
 
 
 def start_host(qtbot, tmp_path):
@@ -22,6 +22,8 @@ def start_host(qtbot, tmp_path):
         "jobFinished",
         "jobFailed",
         "jobCancelled",
+        "preparing",
+        "prepared",
     ):
         getattr(host.worker, name).connect(lambda *args, name=name: events.append((name, args)))
     host.start()
@@ -56,6 +58,25 @@ def test_a_job_runs_in_the_engine_process_and_its_images_reach_the_window(qtbot,
         started = time.monotonic()
         host.shutdown()
         assert time.monotonic() - started < 3
+
+
+def test_the_engine_process_gets_a_lora_ready_before_the_job(qtbot, tmp_path, tiny_model):
+    import make_tiny_assets as tiny
+
+    lora = tiny.make_tiny_lora(tiny_model, tmp_path / "logo-style.safetensors")
+    host, events = start_host(qtbot, tmp_path)
+    try:
+        params = GenerationParams(
+            "fox", model=str(tiny_model), width=64, height=64, steps=2, loras=(LoraRef(str(lora), 0.7),)
+        )
+        host.submitModel.emit(str(tiny_model), "")
+        qtbot.waitUntil(lambda: "modelReady" in names(events), timeout=120_000)
+        host.submitPrepare.emit(params)
+        qtbot.waitUntil(lambda: "prepared" in names(events), timeout=60_000)
+        told = [args for name, args in events if name in ("preparing", "prepared")]
+        assert told == [("the LoRAs",), ("the LoRAs", True)]
+    finally:
+        host.shutdown()
 
 
 def test_an_engine_process_that_dies_is_a_readable_failure_and_the_next_job_starts_a_new_one(

@@ -32,31 +32,6 @@ def pixels(image) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def fast_files(tiny_model, tmp_path_factory):
-    """A random LCM-LoRA-shaped LoRA and a random tiny autoencoder for the tiny SD 1.5 model."""
-    import make_tiny_assets as tiny
-
-    folder = tmp_path_factory.mktemp("fast")
-    lora = tiny.make_tiny_lora(tiny_model, folder / "lcm.safetensors", targets=tiny.LCM_LORA_TARGETS, rank=8)
-    return lora, tiny.make_tiny_taesd(folder / "taesd")
-
-
-@pytest.fixture(scope="module")
-def fast_cache(fast_files, tmp_path_factory):
-    """A Hugging Face cache holding Fast mode's downloads for SD 1.5, as after the user agreed."""
-    import make_tiny_assets as tiny
-    from huggingface_hub import constants
-
-    lora, taesd = fast_files
-    cache = tmp_path_factory.mktemp("hf-cache")
-    tiny.install_in_hf_cache(LCM_LORA, {"pytorch_lora_weights.safetensors": lora}, cache)
-    tiny.install_in_hf_cache(TAESD, {p.name: p for p in taesd.iterdir()}, cache)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(constants, "HF_HUB_CACHE", str(cache))
-        yield cache
-
-
-@pytest.fixture(scope="module")
 def fast_engine(tiny_model, fast_cache):
     engine = Engine(choose_device("cpu"))
     engine.load(str(tiny_model))
@@ -233,3 +208,50 @@ def test_the_command_line_asks_before_downloading_what_fast_needs(tiny_model, tm
     err = capsys.readouterr().err
     assert "Fast mode for Stable Diffusion 1.5 (LCM-LoRA) is not downloaded yet (about 135 MB)" in err
     assert f"logo-studio download {LCM_LORA}" in err
+
+
+def test_preparing_for_fast_loads_and_fuses_ahead_and_the_first_job_gives_the_same_image(
+    tiny_model, fast_cache, monkeypatch
+):
+    from desktop.engine.lora_adapters import LoraAdapters
+
+    unprepared = Engine(choose_device("cpu"))
+    unprepared.load(str(tiny_model))
+    params, _ = unprepared.adapt(request())
+    expected = next(unprepared.generate(params)).image
+    engine = Engine(choose_device("cpu"))
+    engine.load(str(tiny_model))
+    engine.prepare(params)
+    assert engine._loras["base"].fused and engine.tiny_vaes.get("sd15") is not None
+    work = []
+    monkeypatch.setattr(LoraAdapters, "_load", lambda self, lora: work.append(("load", lora)))
+    monkeypatch.setattr(LoraAdapters, "_fuse", lambda self, adapters: work.append(("fuse", adapters)))
+    assert np.array_equal(pixels(next(engine.generate(params)).image), pixels(expected))
+    assert work == []  # the job found everything ready
+    monkeypatch.undo()
+    quality, _ = engine.adapt(request(speed="quality"))
+    engine.prepare(quality)  # back to Quality: the model's own weights, before the next job
+    assert not engine._loras["base"].fused
+
+
+def test_the_engine_service_prepares_the_loaded_model_and_offers_what_is_missing(tiny_model, fast_cache, tmp_path):
+    from huggingface_hub import constants
+
+    from desktop.workers.engine_service import EngineService
+
+    service, events = EngineService(tmp_path / "gallery", "cpu"), []
+    emit = lambda *event: events.append(event)  # noqa: E731
+    service.prepare(request(model=str(tiny_model)), emit)
+    assert events == []  # nothing loaded yet: nothing to prepare
+    service.load(str(tiny_model), "", emit)
+    events.clear()
+    service.prepare(request(model=str(tiny_model)), emit)
+    assert events == [("preparing", "Fast"), ("prepared", "Fast", True)] and service.engine._loras["base"].fused
+    events.clear()
+    with pytest.MonkeyPatch.context() as patch:  # a cache without Fast's files
+        patch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+        service.engine.tiny_vaes._loaded.clear()
+        service.prepare(request(model=str(tiny_model)), emit)
+    assert events[0] == ("preparing", "Fast") and events[-1] == ("prepared", "Fast", False)
+    needs = [event for event in events if event[0] == "needs_download"]
+    assert needs and needs[0][1] == LCM_LORA and "not downloaded" in needs[0][2]

@@ -2,6 +2,8 @@
 changes the image; <lora:name:w> in the prompt comes from the LoRA folder; a LoRA of another family
 is marked and refused in words; Fast without its few-step LoRA offers the download."""
 
+from dataclasses import replace
+
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
@@ -9,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from test_window import wait_idle
 
 from desktop.app import build_window
+from desktop.engine import Engine, choose_device
 from desktop.state import notices as n
 
 pytest_plugins = ["family_models"]  # tiny SDXL model (for a LoRA of another family)
@@ -85,12 +88,38 @@ def test_a_lora_of_another_family_is_marked_and_refused_in_words(qtbot, tmp_path
     assert "SDXL" in error and "Traceback" not in error and "shape" not in error.lower()
 
 
-def test_fast_without_its_few_step_lora_offers_the_download_and_fetches_nothing(qtbot, tmp_path, tiny_model, local_hub):
+def test_fast_without_its_few_step_lora_offers_the_download_and_fetches_nothing_unasked(
+    qtbot, tmp_path, tiny_model, local_hub, monkeypatch
+):
     window = open_window(qtbot, tmp_path, tiny_model)
+    asked = []
+    monkeypatch.setattr(window, "ask", lambda title, text: asked.append(text) or False)  # the user says no
+    qtbot.waitUntil(lambda: window.models.loaded == str(tiny_model), timeout=90_000)
     qtbot.mouseClick(window.brief.fast_radio, Qt.MouseButton.LeftButton)
     assert window.request.speed == "fast"
-    generate(qtbot, window)
+    # Choosing Fast is enough for the window to offer what Fast needs, before any Generate.
+    qtbot.waitUntil(lambda: window.notices.get(n.DOWNLOAD) is not None, timeout=30_000)
     notice = window.notices.get(n.DOWNLOAD)
-    assert notice is not None and notice.links and 'href="download:' in notice.text
-    assert not window.notices.text(n.ERROR)  # the download offer replaces the job's error
+    assert notice.links and 'href="download:latent-consistency/lcm-lora-sdv1-5"' in notice.text
+    assert not asked
+    before = len(window.store.items())
+    generate(qtbot, window)  # Generate asks first, with the size and licence
+    assert len(asked) == 1 and "LCM-LoRA" in asked[0] and "135 MB" in asked[0] and "Licence" in asked[0]
+    assert len(window.store.items()) == before and not window.notices.text(n.ERROR)
     assert not [path for method, path, _ in local_hub.requests if "/resolve/" in path]
+
+
+def test_choosing_fast_gets_it_ready_before_generate_with_the_same_image(qtbot, tmp_path, tiny_model, fast_cache):
+    window = open_window(qtbot, tmp_path, tiny_model)
+    qtbot.waitUntil(lambda: window.models.loaded == str(tiny_model), timeout=90_000)
+    qtbot.mouseClick(window.brief.fast_radio, Qt.MouseButton.LeftButton)
+    adapters = lambda: window.worker.engine._loras.get("base")  # noqa: E731
+    qtbot.waitUntil(lambda: adapters() is not None and adapters().fused, timeout=30_000)  # before any Generate
+    qtbot.waitUntil(lambda: window.run_panel.progress_bar.format() == "Fast ready", timeout=10_000)
+    made = generate(qtbot, window)
+    assert made.params.speed == "fast" and made.params.steps == 4 and not window.notices.text(n.ERROR)
+    fresh = Engine(choose_device("cpu"))  # the same request in an engine that was never prepared
+    fresh.load(str(tiny_model))
+    params, _ = fresh.adapt(replace(made.params, loras=(), speed="fast"))
+    with Image.open(made.path) as image:
+        assert np.array_equal(np.asarray(image.convert("RGB")), np.asarray(next(fresh.generate(params)).image))

@@ -33,6 +33,7 @@ from desktop.state.gallery import GalleryModel
 from desktop.state.jobs import JobsModel
 from desktop.state.models import ModelsModel
 from desktop.state.notices import Notices
+from desktop.state.readiness import Readiness
 from desktop.state.request import RequestModel
 from desktop.ui.model_manager import ModelManagerDialog
 from desktop.ui.panels.advanced_panel import AdvancedPanel
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.models = ModelsModel(host, files_host, self.gate, library, self.notices, self._ask_download)
         self.gallery = GalleryModel(store, self.notices)
         self._build()
+        self.readiness = Readiness(host, self.request, self.models, lambda: self.loras.folder)
         self.actions = WindowActions(self)
         self.actions.build_menus()
         self._connect()
@@ -164,6 +166,7 @@ class MainWindow(QMainWindow):
         models.device_changed.connect(lambda text: self.device_label.setText(f"Device: {text}"))
         models.current_changed.connect(self._show_model_name)
         models.status_changed.connect(self._model_status)
+        self.readiness.status_changed.connect(self._model_status)
         models.few_step.connect(self._few_step)
         models.family_changed.connect(self._family_changed)
         models.entries_changed.connect(self._entries)

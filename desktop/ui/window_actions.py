@@ -59,6 +59,8 @@ class WindowActions(QObject):
             return
         params = params.with_resolved_seed()
         job = Job(params, inpaint_model=self.models.inpaint_model())
+        if self.models.family is not None and params.model == self.models.loaded:
+            job.family = self.models.family.name  # so the gate asks for what Fast needs before the job
         if mode == INPAINT:
             job.image, job.mask, job.parent_id = canvas.image(), canvas.mask(), canvas.source_item_id
         self.models.remember(params.model)

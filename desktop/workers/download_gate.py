@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from desktop.engine.assets import is_hub_asset
 from desktop.engine.catalog import DownloadPlan, confirm_download
 from desktop.engine.models import is_hub_id
 from desktop.errors import NotEnoughDiskSpace
@@ -75,7 +76,7 @@ class DownloadGate(QObject):
     def _advance_job(self, job: Job) -> None:
         if job.cancel.is_set():
             return self._drop(job, "")
-        hub_models = [ref for ref in job.models() if is_hub_id(ref)]
+        hub_models = [ref for ref in job.models() if is_hub_id(ref) or is_hub_asset(ref)]
         unknown = [ref for ref in hub_models if ref not in self.available]
         for ref in unknown:
             self.check(ref)

@@ -61,6 +61,8 @@ def _run(service, command: str, args: tuple, cancel, emit) -> None:
         service.set_device(args[0], emit)
     elif command == "load":
         service.load(*args, emit)
+    elif command == "prepare":
+        service.prepare(args[0], emit)
     elif command == "run":
         from desktop.jobs import Job
 

@@ -6,7 +6,8 @@ in-process. No Qt here.
 Events: ("device", text) · ("loading", model) · ("ready", model) · ("family", family, memory plan)
 · ("few_step", why, sampler, steps, guidance) · ("model_failed", model, message) · ("started",)
 · ("progress", StepUpdate) · ("warning", text) · ("saved", GalleryItem, image) · ("finished",)
-· ("failed", message) · ("needs_download", repo id, message) · ("cancelled",).
+· ("failed", message) · ("needs_download", repo id, message) · ("cancelled",) · ("preparing", what)
+· ("prepared", what, ready).
 """
 
 from __future__ import annotations
@@ -97,6 +98,32 @@ class EngineService:
         profile = engine.few_step
         if profile is not None:
             emit("few_step", profile.reason(), profile.scheduler, profile.steps, profile.guidance)
+
+    def prepare(self, params, emit: Emit) -> None:
+        """Make the loaded model ready for jobs like ``params`` (the window's request, its prompt's
+        LoRA tags already applied) while the user is still writing: its LoRAs, and for Fast the
+        few-step LoRA fused and the tiny autoencoder, loaded now instead of in the first job. Only
+        for the model that is loaded. A LoRA or decoder that is not downloaded is offered
+        (needs_download); any other problem is left for the job to report."""
+        from desktop.params import FAST
+
+        engine = self.engine
+        if engine is None or not engine.loaded or params.model != engine.model:
+            return
+        what = "Fast" if params.speed == FAST else "the LoRAs" if params.loras else ""
+        if what:
+            emit("preparing", what)
+        ready = False
+        try:
+            engine.prepare(engine.adapt(params)[0])
+            ready = True
+        except LogoStudioError as error:
+            if getattr(error, "repo_id", ""):
+                emit("needs_download", error.repo_id, error.message)
+        except Exception:  # noqa: BLE001 - only a head start: the job itself reports what is wrong
+            traceback.print_exc(file=sys.stderr)
+        if what:
+            emit("prepared", what, ready)
 
     def run(self, job, emit: Emit) -> None:
         """Run ``job`` (desktop.jobs.Job) to exactly one of finished, failed or cancelled."""

@@ -40,6 +40,8 @@ class GenerationWorker(QObject):
     modelFamily = Signal(object, str)  # engine.families.ModelFamily, what the memory plan chose
     modelFailed = Signal(str, str)
     downloadNeeded = Signal(str, str)  # a hub model, LoRA or tiny decoder a job needs; the message
+    preparing = Signal(str)  # what is being made ready ahead of the next job ("Fast", "the LoRAs")
+    prepared = Signal(str, bool)  # what, ready (False: something is missing or wrong; the job will say)
     jobStarted = Signal(int)
     jobProgress = Signal(int, object)
     jobWarning = Signal(int, str)
@@ -92,6 +94,8 @@ class GenerationWorker(QObject):
             "few_step": self.fewStepModel,
             "model_failed": self.modelFailed,
             "needs_download": self.downloadNeeded,
+            "preparing": self.preparing,
+            "prepared": self.prepared,
         }.get(name)
         if signal is not None:
             signal.emit(*values)
@@ -131,6 +135,11 @@ class GenerationWorker(QObject):
         )
 
     @Slot(object)
+    def prepare(self, params) -> None:
+        """Make the loaded model ready for jobs like ``params`` (LoRAs, Fast) before Generate."""
+        self._safely(lambda: self._call("prepare", params), lambda _message: None)
+
+    @Slot(object)
     def runJob(self, job: Job) -> None:
         if self._service is not None:
             arguments = (job,)
@@ -164,6 +173,7 @@ class WorkerHost(ThreadHost):
 
     submitJob = Signal(object)
     submitModel = Signal(str, str)  # model, dedicated inpainting model ('' for none)
+    submitPrepare = Signal(object)  # GenerationParams to get ready for
     setDevice = Signal(str)
 
     def __init__(
@@ -173,6 +183,7 @@ class WorkerHost(ThreadHost):
         self.thread.started.connect(self.worker.initialize)
         self.submitJob.connect(self.worker.runJob)
         self.submitModel.connect(self.worker.loadModel)
+        self.submitPrepare.connect(self.worker.prepare)
         self.setDevice.connect(self.worker.setDevice)
         self.pending: dict[int, Job] = {}
         # Bound slots, not lambdas: a lambda would run in the worker thread (see MainWindow).
