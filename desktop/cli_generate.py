@@ -134,11 +134,13 @@ def _generate(
     job = Job(params, image=image, mask=mask, inpaint_model=inpaint_model, lora_dir=lora_dir)
     try:
         from desktop.engine import Engine, choose_device, device_preference
+        from desktop.engine.allocator import keep_freed_memory
         from desktop.files import atomic_save_png, unused_path
         from desktop.gallery import GalleryStore
         from desktop.metadata import png_info
         from desktop.paths import data_dir
 
+        keep_freed_memory()  # this process runs the steps, as the window's engine process does
         store = GalleryStore(data_dir())
         device = choose_device(device_preference(args.device))
         engine = Engine(device, low_memory=args.low_memory, compile_unet=args.compile)

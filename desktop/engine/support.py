@@ -126,8 +126,9 @@ def read_in_weights(pipe) -> None:
     """Read every weight of ``pipe`` that stays in main memory, once. diffusers maps a model's
     ``.safetensors`` files into memory and each weight is read from the file when a step first
     uses it, so on a CPU the first image paid for reading the model (from disk, after a restart):
-    1.4 s of its first step for SD 1.5 here with the file cached. Read at load, "Model ready" means
-    ready and the first Generate starts at full speed. Weights copied to a GPU were read already."""
+    1.4-3.5 s of its first step for SD 1.5 on the development machine, with the file in the page
+    cache. Read at load, "Model ready" means ready and the first Generate starts at full speed.
+    Weights copied to a GPU were read already."""
     import itertools
 
     import torch

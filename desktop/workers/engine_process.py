@@ -28,8 +28,10 @@ class EngineProcessGone(LogoStudioError):
 
 def serve(connection, store_root: str, device_preference: str, cancel) -> None:
     """The child's loop: run each command, stream its events back, then a DONE marker."""
+    from desktop.engine.allocator import keep_freed_memory
     from desktop.workers.engine_service import EngineService
 
+    keep_freed_memory()  # this process runs the steps
     service = EngineService(store_root, device_preference)
 
     def emit(*event) -> None:
