@@ -1,7 +1,7 @@
 """Time to the first logo: bare diffusers with the app's Quality defaults vs Logo Studio Fast.
 
 Both on the full-size Stable Diffusion 1.5 architecture with random weights (bench/sd15_random.py;
-random weights cost exactly the compute of trained ones), one image, this CPU, in one run:
+random weights cost exactly the compute of trained ones), one image, this CPU:
 
 - bare: ``StableDiffusionPipeline`` called as a diffusers user would with the app's Quality
   defaults for SD 1.5 (DPM++ 2M Karras, 25 steps, guidance 7.5, full VAE decode);
@@ -10,33 +10,35 @@ random weights cost exactly the compute of trained ones), one image, this CPU, i
   cache as latent-consistency/lcm-lora-sdv1-5), its settings (LCM sampler, 4 steps, guidance 1)
   and the tiny autoencoder (a random AutoencoderTiny at TAESD's real config, as madebyollin/taesd).
 
-The model is loaded before the clock starts on both sides (the window preloads the last model at
-start-up). Logo Studio's load reads the weights in (Engine.load; diffusers only maps the files,
-and the bare run reads them during its first steps: 1.4-3.5 s of its time), and from the first
-engine on, this process keeps freed memory as the app's engine process does
-(desktop/engine/allocator.py). Fast is timed twice, each on an engine that has just loaded the
-model:
+Each case runs in a fresh process of its own, as the app's engine process is one, and loads the
+model before its clock starts (the window preloads the last model at start-up). Logo Studio's load
+reads the weights in (diffusers only maps the files; the bare run reads them during its first
+steps, 1.4-3.5 s of its time) and its process keeps freed memory (desktop/engine/allocator.py), as
+the app's engine process and the CLI do. The cases:
 
-- from Generate, as in the window: choosing Fast (or starting with Fast remembered) has the engine
-  prepare it at once (``Engine.prepare``: the LoRA loaded and fused, the tiny autoencoder loaded;
-  timed and printed on its own), then Generate runs the job;
-- cold: Generate with nothing prepared, the job itself loading and fusing the LoRA (what the
-  command line does, and the window when Generate comes before the preparation ends).
+- bare: the first image;
+- Fast from Generate, as in the window: choosing Fast has the engine prepare it at once
+  (``Engine.prepare``: the LoRA loaded and fused, the tiny autoencoder loaded; timed on its own),
+  then Generate; then the same image again;
+- Fast cold: Generate with nothing prepared, the job loading and fusing the LoRA itself (the
+  command line, and the window when Generate comes before the preparation ends);
+- per step: two engines in one process, alternating so that no run pays for switching LoRAs: no
+  LoRA, the LCM-shaped LoRA fused (the engine's choice) and unfused, and with TAESD previews.
 
-Then, alternating runs: the cost of the LoRA per step (fused, as the engine does for few-step
-LoRAs, and unfused), and the TAESD preview per step. Target: ratio >= 10, LoRA <= 2% per step,
-preview well under 10% of a step. The last line is ``time-to-logo ratio: X``, from Generate.
+Target: ratio >= 10, LoRA <= 2% per step, preview well under 10% of a step. The last line is
+``time-to-logo ratio: X``, from Generate.
 
-    python bench/time_to_logo.py              # 512 px (about 8 minutes on 2 CPU cores)
+    python bench/time_to_logo.py              # 512 px (about 10 minutes on 2 CPU cores)
     python bench/time_to_logo.py --size 256   # quicker check
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,7 +47,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
-os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="time-to-logo-")  # a private cache, before huggingface_hub loads
+# A private cache, before huggingface_hub loads, shared with the cases' processes.
+os.environ["HF_HOME"] = os.environ.setdefault("TIME_TO_LOGO_HF_HOME", tempfile.mkdtemp(prefix="time-to-logo-"))
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 LCM_LORA, TAESD = "latent-consistency/lcm-lora-sdv1-5", "madebyollin/taesd"
@@ -92,30 +95,82 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512, help="image side in px (default 512)")
     parser.add_argument("--runs", type=int, default=3, help="alternating runs for the per-step costs")
     parser.add_argument("--model-dir", type=Path, default=ROOT / "build", help="where models are built/reused")
+    parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)  # one case, in this process
     args = parser.parse_args()
 
-    import numpy as np
+    from sd15_random import make_sd15_random
+
+    model = make_sd15_random(args.model_dir / "sd15-random")
+    if args.case:
+        result = CASES[args.case](model, args)
+        print(RESULT + json.dumps(result), flush=True)
+        return
+    build_fast_files(model, args.model_dir)
+    import torch
+
+    print(f"full-size SD 1.5 architecture, random weights; {args.size} px; {torch.get_num_threads()} CPU threads")
+    results = {}
+    for case in ("bare", "fast", "cold", "steps"):
+        command = [sys.executable, __file__, "--case", case, "--size", str(args.size), "--runs", str(args.runs)]
+        command += ["--model-dir", str(args.model_dir)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
+        if done.returncode or not lines:
+            sys.exit(f"case {case} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        results[case] = json.loads(lines[-1][len(RESULT) :])
+        for line in done.stdout.splitlines():
+            if not line.startswith(RESULT):
+                print(line, flush=True)
+    bare_s, fast_s, cold_s = results["bare"]["seconds"], results["fast"]["seconds"], results["cold"]["seconds"]
+    print(f"time to the first logo: bare {bare_s:.1f} s, Logo Studio Fast {fast_s:.1f} s (cold {cold_s:.1f} s)")
+    print(f"next logos ratio: {bare_s / results['fast']['again']:.1f}")
+    print(f"cold ratio (nothing prepared): {bare_s / cold_s:.1f}")
+    print(f"time-to-logo ratio: {bare_s / fast_s:.1f}")
+
+
+RESULT = "RESULT "
+
+
+def fast_request(size: int):
+    from desktop.params import GenerationParams
+
+    return GenerationParams("a fox logo, flat vector", seed=1, width=size, height=size, speed="fast")
+
+
+def loaded_engine(model: Path):
+    from desktop.engine import Engine, choose_device
+    from desktop.engine.allocator import keep_freed_memory
+
+    keep_freed_memory()  # as the app's engine process and the CLI do
+    engine = Engine(choose_device("cpu"))
+    engine.load(str(model))
+    return engine
+
+
+def engine_run(engine, params, preview=False):
+    def run(on_step):
+        def progress(p):
+            if preview:
+                p.preview()
+            on_step()
+
+        return next(engine.generate(params, on_progress=progress)).image
+
+    return run
+
+
+def case_bare(model: Path, args) -> dict:
     import torch
     from bare import run_bare
     from diffusers import StableDiffusionPipeline
-    from sd15_random import make_sd15_random
 
-    from desktop.engine import Engine, choose_device
-    from desktop.engine.allocator import keep_freed_memory
     from desktop.engine.families import SD15
     from desktop.params import GenerationParams
 
-    model = make_sd15_random(args.model_dir / "sd15-random")
-    build_fast_files(model, args.model_dir)
-    size = args.size
-    print(f"full-size SD 1.5 architecture, random weights; {size} px; {torch.get_num_threads()} CPU threads")
-
-    quality = replace(SD15.apply_defaults(GenerationParams("a fox logo, flat vector", seed=1)), width=size, height=size)
+    quality = SD15.apply_defaults(GenerationParams("a fox logo, flat vector", seed=1))
+    quality = replace(quality, width=args.size, height=args.size)
     pipe = StableDiffusionPipeline.from_pretrained(str(model), dtype=torch.float32)
     pipe.set_progress_bar_config(disable=True)
-    print(
-        f"bare diffusers, Quality defaults ({quality.scheduler}, {quality.steps} steps, guidance {quality.guidance:g})…"
-    )
 
     def bare_run(on_step):
         def callback(p, i, t, kwargs):
@@ -124,49 +179,48 @@ def main() -> None:
 
         return run_bare(pipe, quality, callback_on_step_end=callback)
 
-    bare_s, bare_steps, _ = timed(bare_run)
-    pipe = None  # its memory back before the engine loads
-    print(f"bare diffusers: {bare_s:.1f} s to the first logo ({statistics.median(bare_steps):.2f} s/step)")
+    seconds, steps, _ = timed(bare_run)
+    print(
+        f"bare diffusers, Quality defaults ({quality.scheduler}, {quality.steps} steps, guidance "
+        f"{quality.guidance:g}): {seconds:.1f} s to the first logo ({statistics.median(steps):.2f} s/step)"
+    )
+    return {"seconds": seconds}
 
-    def engine_run(engine, params, preview=False):
-        def run(on_step):
-            def progress(p):
-                if preview:
-                    p.preview()
-                on_step()
 
-            return next(engine.generate(params, on_progress=progress)).image
-
-        return run
-
-    def loaded_engine():
-        engine = Engine(choose_device("cpu"))
-        engine.load(str(model))
-        return engine
-
-    keep_freed_memory()  # as the app's engine process and the CLI do, from here on (not for bare diffusers)
-    request = GenerationParams("a fox logo, flat vector", seed=1, width=size, height=size, speed="fast")
-    cold = loaded_engine()
-    fast, note = cold.adapt(request)
+def case_fast(model: Path, args) -> dict:
+    engine = loaded_engine(model)
+    fast, note = engine.adapt(fast_request(args.size))
     print(f"Logo Studio Fast ({note})")
-    cold_s = timed(engine_run(cold, fast))[0]
-    print(f"Logo Studio Fast, cold (nothing prepared; the job loads and fuses the LoRA): {cold_s:.1f} s")
-    del cold
-    gc.collect()  # one engine at a time: each measurement starts with the same memory in use
-
-    engine = loaded_engine()
     started = time.perf_counter()
     engine.prepare(fast)
     prepare_s = time.perf_counter() - started
     print(f"Fast prepared when chosen (LoRA read, hashed, loaded and fused; TAESD loaded): {prepare_s:.1f} s")
-    fast_s, fast_steps, draft = timed(engine_run(engine, fast))
-    print(f"Logo Studio Fast: {fast_s:.1f} s from Generate to the first logo")
-    print(f"same image again: {timed(engine_run(engine, fast))[0]:.1f} s")
+    seconds = timed(engine_run(engine, fast))[0]
+    print(f"Logo Studio Fast: {seconds:.1f} s from Generate to the first logo")
+    again = timed(engine_run(engine, fast))[0]
+    print(f"same image again: {again:.1f} s")
+    return {"seconds": seconds, "again": again, "prepare": prepare_s}
 
-    # Per-step costs, alternating runs on two engines so that no run pays for switching LoRAs: this
-    # engine keeps the LCM-shaped LoRA fused (the engine's choice); the other runs without a LoRA
-    # and with it unfused (turning unfused adapters on and off touches no weights).
-    other = loaded_engine()
+
+def case_cold(model: Path, args) -> dict:
+    engine = loaded_engine(model)
+    fast, _ = engine.adapt(fast_request(args.size))
+    seconds = timed(engine_run(engine, fast))[0]
+    print(f"Logo Studio Fast, cold (nothing prepared; the job loads and fuses the LoRA): {seconds:.1f} s")
+    return {"seconds": seconds}
+
+
+def case_steps(model: Path, args) -> dict:
+    import numpy as np
+    import torch
+
+    from desktop.engine.tiny_vae import preview_decoder
+
+    size = args.size
+    engine = loaded_engine(model)
+    fast, _ = engine.adapt(fast_request(size))
+    draft = next(engine.generate(fast)).image
+    other = loaded_engine(model)
     plain = replace(fast, loras=(), speed="quality")
     unfused_request = replace(fast, speed="quality")
     next(other.generate(replace(plain, steps=1)))  # makes its LoRA slot
@@ -193,8 +247,6 @@ def main() -> None:
 
     latents = torch.randn(1, 4, size // 8, size // 8)
     small = engine.tiny_vaes.get("sd15")
-    from desktop.engine.tiny_vae import preview_decoder
-
     decode = preview_decoder(small)
     decode(latents, (size, size))
     started = time.perf_counter()
@@ -212,9 +264,10 @@ def main() -> None:
     print(f"TAESD preview: {preview_s * 1000:.0f} ms ({100 * preview_s / base:.1f}% of a Fast step)")
     print(f"final decode at {size} px: TAESD {tiny_decode_s:.2f} s, full VAE {full_decode_s:.2f} s")
     print(f"draft pixels std: {np.asarray(draft).std():.1f}")
-    print(f"time to the first logo: bare {bare_s:.1f} s, Logo Studio Fast {fast_s:.1f} s (cold {cold_s:.1f} s)")
-    print(f"cold ratio (nothing prepared): {bare_s / cold_s:.1f}")
-    print(f"time-to-logo ratio: {bare_s / fast_s:.1f}")
+    return {"step": base}
+
+
+CASES = {"bare": case_bare, "fast": case_fast, "cold": case_cold, "steps": case_steps}
 
 
 if __name__ == "__main__":

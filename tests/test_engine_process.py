@@ -71,10 +71,10 @@ def test_the_engine_process_gets_a_lora_ready_before_the_job(qtbot, tmp_path, ti
         )
         host.submitModel.emit(str(tiny_model), "")
         qtbot.waitUntil(lambda: "modelReady" in names(events), timeout=120_000)
-        host.submitPrepare.emit(params)
+        host.prepare(params)
         qtbot.waitUntil(lambda: "prepared" in names(events), timeout=60_000)
         told = [args for name, args in events if name in ("preparing", "prepared")]
-        assert told == [("the LoRAs",), ("the LoRAs", True)]
+        assert told == [("LoRAs",), ("LoRAs", True)]
     finally:
         host.shutdown()
 

@@ -139,6 +139,38 @@ def test_a_few_step_lora_fused_with_a_style_lora_matches_diffusers_fuse_lora(lor
     assert np.array_equal(pixels(ours.image), pixels(diffusers_image(pipe, guidance=1.0)))
 
 
+def test_the_engine_computes_each_fused_delta_as_peft_does_to_the_bit(tiny_model, loras):
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    from desktop.engine.lora_adapters import _delta, _plain_delta
+
+    unet = diffusers_pipe(tiny_model, {loras["lcm"]: 1.0}).unet
+    layers = [m for m in unet.modules() if isinstance(m, BaseTunerLayer) and "a0" in m.lora_A]
+    convolutions = [m for m in layers if tuple(m.get_base_layer().weight.shape[2:]) == (3, 3)]
+    assert len(convolutions) >= 4 and all(_plain_delta(m, "a0") for m in layers)
+    for module in layers:
+        assert torch.equal(_delta(module, "a0"), module.get_delta_weight("a0"))
+
+
+def test_a_fuse_that_fails_part_way_leaves_no_trace_in_the_next_job(lora_engine, loras, monkeypatch):
+    from desktop.engine import lora_adapters
+
+    plain = pixels(next(lora_engine.generate(request())).image)
+    real, calls = lora_adapters._delta, []
+
+    def failing(module, adapter):  # e.g. memory running out part way through the layers
+        calls.append(adapter)
+        if len(calls) == 5:
+            raise RuntimeError("the fuse failed")
+        return real(module, adapter)
+
+    monkeypatch.setattr(lora_adapters, "_delta", failing)
+    with pytest.raises(RuntimeError):
+        next(lora_engine.generate(request(loras=(LoraRef(str(loras["lcm"]), 1.0),), scheduler="LCM", guidance=1.0)))
+    monkeypatch.undo()
+    assert np.array_equal(pixels(next(lora_engine.generate(request())).image), plain)
+
+
 def test_changing_loras_never_reloads_the_model_and_loads_each_file_once(lora_engine, loras, monkeypatch):
     import desktop.engine.engine as engine_module
 

@@ -189,3 +189,29 @@ def test_the_download_gate_asks_for_a_lora_file_from_hugging_face_before_the_job
         qtbot.waitUntil(lambda: len(ready) == 1, timeout=30_000)
     finally:
         shutdown_all(files.hosts)
+
+
+def test_only_the_newest_request_to_prepare_is_prepared(qtbot, tmp_path, tiny_model):
+    import make_tiny_assets as tiny
+
+    from desktop.jobs import Job
+    from desktop.params import LoraRef
+    from desktop.workers.generation_worker import WorkerHost
+    from desktop.workers.thread_host import shutdown_all
+
+    styles = [tiny.make_tiny_lora(tiny_model, tmp_path / f"style-{i}.safetensors", seed=i) for i in range(3)]
+    host = WorkerHost(GalleryStore(tmp_path / "gallery"), "cpu")
+    prepared = recorder(host.worker.prepared)
+    finished = recorder(host.worker.jobFinished)
+    host.start()
+    try:
+        # A job keeps the worker busy while the user changes their LoRA three times.
+        host.submit(Job(GenerationParams("fox", model=str(tiny_model), width=64, height=64, steps=30)))
+        for style in styles:
+            host.prepare(GenerationParams("fox", model=str(tiny_model), loras=(LoraRef(str(style), 0.8),)))
+        qtbot.waitUntil(lambda: bool(finished and prepared), timeout=60_000)
+        qtbot.wait(300)
+        adapters = host.worker.engine._loras["base"]
+        assert prepared == [("LoRAs", True)] and len(adapters.loaded) == 1  # the first two never loaded
+    finally:
+        shutdown_all([host])

@@ -112,10 +112,12 @@ def test_fast_without_its_few_step_lora_offers_the_download_and_fetches_nothing_
 def test_choosing_fast_gets_it_ready_before_generate_with_the_same_image(qtbot, tmp_path, tiny_model, fast_cache):
     window = open_window(qtbot, tmp_path, tiny_model)
     qtbot.waitUntil(lambda: window.models.loaded == str(tiny_model), timeout=90_000)
+    window.request.set("prompt", "")  # the brief not written yet: Fast gets ready all the same
     qtbot.mouseClick(window.brief.fast_radio, Qt.MouseButton.LeftButton)
     adapters = lambda: window.worker.engine._loras.get("base")  # noqa: E731
     qtbot.waitUntil(lambda: adapters() is not None and adapters().fused, timeout=30_000)  # before any Generate
     qtbot.waitUntil(lambda: window.run_panel.progress_bar.format() == "Fast ready", timeout=10_000)
+    window.request.set("prompt", "fox logo")
     made = generate(qtbot, window)
     assert made.params.speed == "fast" and made.params.steps == 4 and not window.notices.text(n.ERROR)
     fresh = Engine(choose_device("cpu"))  # the same request in an engine that was never prepared

@@ -5,9 +5,11 @@ such blocks back to the system as soon as they are freed at the top of the heap 
 threshold starts at 128 KB and only learns over a first image), so every step asked the kernel
 for fresh pages again, and each fresh page is faulted in and zeroed. Measured on the 2-core
 development machine (full-size SD 1.5, Fast, 512 px): the first image after loading took 19.2 s
-and later ones 16.6 s; with the thresholds below the first took 16.6 s as well. The cost is that
-up to TRIM_THRESHOLD of freed memory stays with the engine's process. Elsewhere (macOS, Windows,
-other C libraries) nothing changes.
+and later ones 16.6 s; with the thresholds below the first took 16.6 s as well. The cost: freed
+memory stays with the engine's process (up to TRIM_THRESHOLD at the top of each heap, and free
+blocks further down until they are reused), so the engine gives it back on purpose when a large
+amount is freed at once (``release_freed_memory``: after unloading a model, or unfusing a LoRA).
+Elsewhere (macOS, Windows, other C libraries) nothing changes.
 """
 
 from __future__ import annotations
@@ -22,10 +24,25 @@ TRIM_THRESHOLD = 1024 * 1024 * 1024  # freed memory kept at the top of the heap 
 
 def keep_freed_memory() -> bool:
     """Tune glibc's allocator of this process as above; True when it took the settings."""
+    libc = _glibc()
+    if libc is None:
+        return False
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+def release_freed_memory() -> None:
+    """Give the memory this process has freed back to the system now (glibc's ``malloc_trim``)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _glibc():
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc
-        return False
-    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+        libc = ctypes.CDLL(None)
+        libc.mallopt, libc.malloc_trim  # noqa: B018 - both are glibc's; another C library may lack them
+    except (OSError, AttributeError):
+        return None
+    return libc

@@ -9,12 +9,14 @@ inpainting model. It is used from one thread at a time (the app's worker thread)
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from PIL import Image
 
+from desktop.engine.allocator import release_freed_memory
 from desktop.engine.devices import DeviceChoice, MemoryPlan, MemorySavers, choose_device, device_memory, plan_memory
 from desktop.engine.families import ModelFamily, ModelInfo
 from desktop.engine.fast import adapt_speed
@@ -178,6 +180,8 @@ class Engine:
         self.model = self.inpaint_model = ""
         self.few_step = None
         empty_device_cache(self.device)
+        gc.collect()  # pipelines hold reference cycles: free them before handing the memory back
+        release_freed_memory()
 
     def enable_memory_savers(self) -> bool:
         """Turn on every memory saver that applies here; False if they were all on already."""
@@ -297,14 +301,34 @@ class Engine:
         self.tiny_vaes.get(family.name)  # for the previews, when it is on this computer
         self._apply_loras(replace(params, loras=recorded), loras)
 
+    def is_prepared(self, params: GenerationParams) -> bool:
+        """True when ``prepare(params)`` has nothing left to do. Raises what ``prepare`` would."""
+        self._require_loaded()
+        family = self.family_for(params.mode)
+        loras, recorded = resolve_loras(params.loras, family)  # the hashes are kept: quick after the first time
+        if not self.tiny_vaes.loaded(family.name) and self.tiny_vaes.available(family.name):
+            return False
+        adapters = self._loras.get(self._slot(params))
+        if adapters is None:
+            return not loras
+        return adapters.is_applied(loras, self._fuses(replace(params, loras=recorded)))
+
+    def _slot(self, params: GenerationParams) -> str:
+        return "inpaint" if params.mode == INPAINT and self.inpaint_model else "base"
+
+    def _fuses(self, params: GenerationParams) -> bool:
+        # Fused where it pays: few-step LoRAs, and not when memory is short (see lora_adapters).
+        return any(detect_lora(lora.ref) for lora in params.loras) and not (self.low_memory or self.savers.cpu_offload)
+
     def _apply_loras(self, params: GenerationParams, loras) -> None:
-        slot = "inpaint" if params.mode == INPAINT and self.inpaint_model else "base"
+        slot = self._slot(params)
         pipe = self._inpaint if slot == "inpaint" else self.pipeline(params.mode)
         adapters = self._loras.setdefault(slot, LoraAdapters(pipe))
-        # Fused where it pays: few-step LoRAs, and not when memory is short (see lora_adapters).
-        fuse = any(detect_lora(lora.ref) for lora in params.loras) and not (self.low_memory or self.savers.cpu_offload)
+        was_fused = adapters.fused
         with translate_oom(self.device):
-            adapters.apply(loras, fuse=fuse)
+            adapters.apply(loras, fuse=self._fuses(params))
+        if was_fused and not adapters.fused:
+            release_freed_memory()  # the fused weights' gigabytes, back to the system
 
     def _images(self, params, image, mask, on_progress, cancel, loras, tiny) -> Iterator[GeneratedImage]:
         self._apply_loras(params, loras)

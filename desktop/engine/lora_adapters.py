@@ -61,20 +61,24 @@ class LoraAdapters:
     def fused(self) -> bool:
         return bool(self._fused)
 
+    def is_applied(self, loras: list[ResolvedLora], fuse: bool = False) -> bool:
+        """True when ``apply(loras, fuse)`` would load and change nothing."""
+        return all(lora.adapter in self._loaded for lora in loras) and _state(loras, fuse) == self._state
+
     def apply(self, loras: list[ResolvedLora], fuse: bool = False) -> None:
         """Make exactly ``loras`` active with their weights (the same file twice adds its weights),
         fused into the weights or not. Raises LoraDoesNotFit when a file cannot be applied."""
-        weights: dict[str, float] = {}
         for lora in loras:
             if lora.adapter not in self._loaded:
                 self._load(lora)
-            weights[lora.adapter] = weights.get(lora.adapter, 0.0) + lora.weight
             self._loaded.remove(lora.adapter)
             self._loaded.append(lora.adapter)
-        state = (tuple(weights.items()), bool(fuse and weights))
+        state = _state(loras, fuse)
         if state == self._state:
             return
+        self._state = (None, None)  # until the change is complete: one that fails part way is redone
         self._unfuse()
+        weights = dict(state[0])
         if not weights:
             if self._loaded:
                 self.pipe.disable_lora()
@@ -170,27 +174,37 @@ class LoraAdapters:
         self._fused = []
 
 
+def _state(loras: list[ResolvedLora], fuse: bool) -> tuple:
+    """(adapter, summed weight) pairs in order, and whether they are fused: what ``apply`` sets."""
+    weights: dict[str, float] = {}
+    for lora in loras:
+        weights[lora.adapter] = weights.get(lora.adapter, 0.0) + lora.weight
+    return tuple(weights.items()), bool(fuse and weights)
+
+
 def _plain_delta(module, adapter: str) -> bool:
     """True when ``adapter``'s delta on ``module`` is just scale · B·A in the weight's own dtype (no
     DoRA magnitude, no LoRA bias, no grouped convolution, a 1x1 up-projection): what ``_delta``
     computes and ``_fuse`` can add without a copy of the weight."""
     base = module.get_base_layer()
-    up = module.lora_B[adapter].weight
+    down, up = module.lora_A[adapter].weight, module.lora_B[adapter].weight
     return (
-        not module.use_dora.get(adapter, False)
+        adapter not in getattr(module, "lora_variant", {})  # DoRA and the other variants merge their own way
+        and not module.use_dora.get(adapter, False)
         and not getattr(module, "lora_bias", {}).get(adapter, False)
         and not getattr(module, "fan_in_fan_out", False)
         and getattr(base, "groups", 1) == 1
         and tuple(up.shape[2:]) in ((), (1, 1))
-        and up.dtype == base.weight.dtype
+        and down.dtype == up.dtype == base.weight.dtype
     )
 
 
 def _delta(module, adapter: str):
     """PEFT's ``get_delta_weight`` for a plain LoRA layer, but a 3x3 convolution's delta as one
     matrix product: PEFT convolves there, which took 10 of the 12 s it spent on LCM-LoRA's 278
-    layers on 2 CPU cores; the product takes 1.6 s and gives the same numbers (tests/test_loras.py
-    compares the images with diffusers' ``fuse_lora``)."""
+    layers on 2 CPU cores; the product takes 1.6 s. On this CPU the numbers are PEFT's to the bit
+    (tests/test_loras.py compares each layer's delta, and the images with diffusers' ``fuse_lora``);
+    another backend may sum in another order and differ in the last bit, as fused and unfused do."""
     import torch
 
     weight = module.get_base_layer().weight

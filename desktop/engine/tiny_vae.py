@@ -29,6 +29,10 @@ class TinyVaes:
         self.device, self.dtype = device, dtype
         self._loaded: dict[str, object] = {}
 
+    def loaded(self, family: str) -> bool:
+        """True when ``family``'s tiny autoencoder is loaded."""
+        return family in self._loaded
+
     def available(self, family: str) -> bool:
         """True when ``family``'s tiny autoencoder is loaded or in the Hugging Face cache."""
         repo = tiny_vae_id(family)

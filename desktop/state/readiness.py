@@ -1,10 +1,11 @@
 """Getting the engine ready for the next job while the user is still writing it.
 
-When the request's model, speed or LoRAs change (or a model finishes loading), the engine is asked,
-after a short pause, to prepare for that request: its LoRAs loaded, and for Fast the few-step LoRA
-fused and the tiny autoencoder loaded. On a CPU that is seconds of work the first Fast job would
-otherwise start with. While it runs the run panel says so; a job asked for meanwhile simply waits
-behind it on the worker's queue, as it would have done the same work itself.
+When the request's model, speed or LoRAs change (or a model finishes loading, or a download
+finishes), the engine is asked, after a short pause, to prepare for that request: its LoRAs
+loaded, and for Fast the few-step LoRA fused and the tiny autoencoder loaded. On a CPU that is
+seconds of work the first Fast job would otherwise start with. While it runs the run panel says
+so; a job asked for meanwhile waits behind it on the worker's queue. Only the newest request is
+prepared: one the user has already changed is dropped before it starts.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop.engine.loras import apply_prompt_loras
 from desktop.errors import InvalidParameters
-from desktop.params import TXT2IMG
+from desktop.params import GenerationParams
 from desktop.state.models import ModelsModel
 from desktop.state.request import RequestModel
 from desktop.workers.generation_worker import WorkerHost
@@ -41,6 +42,7 @@ class Readiness(QObject):
         host.worker.modelReady.connect(self._model_ready)
         host.worker.preparing.connect(self._preparing)
         host.worker.prepared.connect(self._prepared)
+        models.download_ended.connect(self._download_ended)
 
     @Slot(str)
     def _request_changed(self, field: str) -> None:
@@ -49,16 +51,29 @@ class Readiness(QObject):
 
     @Slot(str)
     def _model_ready(self, _model: str) -> None:
-        self._asked = None  # a (re)loaded model has no LoRAs applied
+        self._again()  # a (re)loaded model has no LoRAs applied
+
+    @Slot(str, str)
+    def _download_ended(self, _repo_id: str, _status: str) -> None:
+        self._again()  # a LoRA or tiny autoencoder that was missing may be here now
+
+    def _again(self) -> None:
+        self._asked = None
         self._timer.start()
 
     @Slot()
     def prepare(self) -> None:
-        """Ask the engine to get ready for the request as it stands (once per distinct request)."""
+        """Ask the engine to get ready for the request as it stands (once per distinct request).
+        Only its model, speed and LoRAs matter, so a request still being written (no prompt yet,
+        a size being typed) is prepared too."""
         self._timer.stop()
+        request = self.request
         try:
-            params = apply_prompt_loras(self.request.to_params(TXT2IMG), self.lora_folder() or None)
-        except InvalidParameters:  # an unfinished request: Generate will say what is wrong
+            params = GenerationParams(
+                request.prompt.strip() or "logo", model=request.model, speed=request.speed, loras=request.loras
+            )
+            params = apply_prompt_loras(params, self.lora_folder() or None)
+        except InvalidParameters:  # a <lora:> tag naming no LoRA, say: Generate will tell
             return
         if params.model != self.models.loaded:
             return  # the engine prepares only for the loaded model; its modelReady brings us back
@@ -66,7 +81,7 @@ class Readiness(QObject):
         if key == self._asked:
             return
         self._asked = key
-        self.host.submitPrepare.emit(params)
+        self.host.prepare(params)
 
     @Slot(str)
     def _preparing(self, what: str) -> None:
@@ -74,4 +89,6 @@ class Readiness(QObject):
 
     @Slot(str, bool)
     def _prepared(self, what: str, ready: bool) -> None:
-        self.status_changed.emit(f"{what[0].upper()}{what[1:]} ready" if ready else "Model ready", False)
+        if not ready:
+            self._asked = None  # try again at the next change
+        self.status_changed.emit(f"{what} ready" if ready else "Model ready", False)

@@ -57,10 +57,7 @@ class WindowActions(QObject):
         except InvalidParameters as error:
             self._invalid(error)
             return
-        params = params.with_resolved_seed()
-        job = Job(params, inpaint_model=self.models.inpaint_model())
-        if self.models.family is not None and params.model == self.models.loaded:
-            job.family = self.models.family.name  # so the gate asks for what Fast needs before the job
+        job = self._job(params.with_resolved_seed())
         if mode == INPAINT:
             job.image, job.mask, job.parent_id = canvas.image(), canvas.mask(), canvas.source_item_id
         self.models.remember(params.model)
@@ -106,7 +103,18 @@ class WindowActions(QObject):
         except OSError as error:
             self.notices.set(n.FILES, f"Could not open {item.path.name}: {error}", n.ERROR)
             return
-        self.jobs.submit(Job(params, image=image, parent_id=item.id, inpaint_model=self.models.inpaint_model()))
+        job = self._job(params)
+        job.image, job.parent_id = image, item.id
+        self.jobs.submit(job)
+
+    def _job(self, params) -> Job:
+        """A job for ``params`` with the dedicated inpainting model, and the family of the loaded
+        model when it runs it, so the download gate asks for what a Fast job needs before it runs."""
+        job = Job(params, inpaint_model=self.models.inpaint_model())
+        dedicated = params.mode == INPAINT and job.inpaint_model
+        if self.models.family is not None and params.model == self.models.loaded and not dedicated:
+            job.family = self.models.family.name
+        return job
 
     def cancel(self) -> None:
         self.jobs.cancel()

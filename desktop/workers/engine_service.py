@@ -110,19 +110,23 @@ class EngineService:
         engine = self.engine
         if engine is None or not engine.loaded or params.model != engine.model:
             return
-        what = "Fast" if params.speed == FAST else "the LoRAs" if params.loras else ""
-        if what:
-            emit("preparing", what)
-        ready = False
+        what = "Fast" if params.speed == FAST else "LoRAs" if params.loras else ""
+        told = ready = False
         try:
-            engine.prepare(engine.adapt(params)[0])
+            adapted = engine.adapt(params)[0]
+            if engine.is_prepared(adapted):
+                return  # nothing to do (and nothing to say)
+            if what:
+                emit("preparing", what)
+                told = True
+            engine.prepare(adapted)
             ready = True
         except LogoStudioError as error:
             if getattr(error, "repo_id", ""):
                 emit("needs_download", error.repo_id, error.message)
         except Exception:  # noqa: BLE001 - only a head start: the job itself reports what is wrong
             traceback.print_exc(file=sys.stderr)
-        if what:
+        if told:
             emit("prepared", what, ready)
 
     def run(self, job, emit: Emit) -> None:

@@ -40,7 +40,7 @@ class GenerationWorker(QObject):
     modelFamily = Signal(object, str)  # engine.families.ModelFamily, what the memory plan chose
     modelFailed = Signal(str, str)
     downloadNeeded = Signal(str, str)  # a hub model, LoRA or tiny decoder a job needs; the message
-    preparing = Signal(str)  # what is being made ready ahead of the next job ("Fast", "the LoRAs")
+    preparing = Signal(str)  # what is being made ready ahead of the next job ("Fast", "LoRAs")
     prepared = Signal(str, bool)  # what, ready (False: something is missing or wrong; the job will say)
     jobStarted = Signal(int)
     jobProgress = Signal(int, object)
@@ -61,6 +61,7 @@ class GenerationWorker(QObject):
             separate_process = engine_in_separate_process()
         self.separate_process = separate_process
         self._process = None  # EngineProcess, started on this worker's thread
+        self.latest_prepare = 0  # the number of the newest request to prepare (set on the GUI thread)
         self._service = None if separate_process else EngineService(store, device_preference)
 
     @property
@@ -134,10 +135,13 @@ class GenerationWorker(QObject):
             lambda: self._call("load", model, inpaint_model), lambda message: self.modelFailed.emit(model, message)
         )
 
-    @Slot(object)
-    def prepare(self, params) -> None:
-        """Make the loaded model ready for jobs like ``params`` (LoRAs, Fast) before Generate."""
-        self._safely(lambda: self._call("prepare", params), lambda _message: None)
+    @Slot(object, int)
+    def prepare(self, params, number: int) -> None:
+        """Make the loaded model ready for jobs like ``params`` (LoRAs, Fast) before Generate;
+        skipped when a newer request to prepare (``latest_prepare``) waits behind this one."""
+        if number != self.latest_prepare:
+            return
+        self._safely(lambda: self._call("prepare", params), lambda _message: self.prepared.emit("", False))
 
     @Slot(object)
     def runJob(self, job: Job) -> None:
@@ -173,7 +177,7 @@ class WorkerHost(ThreadHost):
 
     submitJob = Signal(object)
     submitModel = Signal(str, str)  # model, dedicated inpainting model ('' for none)
-    submitPrepare = Signal(object)  # GenerationParams to get ready for
+    submitPrepare = Signal(object, int)  # GenerationParams to get ready for, its number
     setDevice = Signal(str)
 
     def __init__(
@@ -194,6 +198,12 @@ class WorkerHost(ThreadHost):
     def submit(self, job: Job) -> None:
         self.pending[job.id] = job
         self.submitJob.emit(job)
+
+    def prepare(self, params) -> None:
+        """Ask the worker to get ready for jobs like ``params``; an older request that has not
+        started yet is dropped (the user changed their mind)."""
+        self.worker.latest_prepare += 1
+        self.submitPrepare.emit(params, self.worker.latest_prepare)
 
     def cancel_all(self) -> None:
         """Cancel the running job and everything queued behind it (thread-safe flags)."""
