@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a draft in seconds: the model family's few-step LoRA (LCM-LoRA), its sampler, steps and guidance, "
         "and the tiny autoencoder (downloaded once, with your consent)",
     )
+    generate.add_argument(
+        "--final",
+        action="store_true",
+        help="with --fast: decode with the model's own autoencoder, the full-quality version of the draft made with "
+        "the same --seed (the window's Export does this by itself)",
+    )
     generate.add_argument("--image", type=Path, help="start from this image: inpaint with --mask, else variations")
     generate.add_argument("--mask", type=Path, help="mask for --image: white = repaint, black = keep")
     generate.add_argument(
@@ -165,6 +171,7 @@ def run_export(args: argparse.Namespace) -> int:
             icon_set=args.icon_set,
             wordmark=wordmark,
         )
+        _note_fast_draft(args.input)
         written = export_logo(args.input, args.out, options, overwrite=args.overwrite)
     except InvalidParameters as error:
         return fail(error, EXIT_USAGE)
@@ -173,6 +180,27 @@ def run_export(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return 0
+
+
+def _note_fast_draft(path: Path) -> None:
+    """Say so when ``path`` is a Fast draft (decoded by the tiny autoencoder), and how to get it sharp."""
+    from PIL import Image
+
+    from desktop.errors import MetadataError
+    from desktop.metadata import read_params
+
+    try:
+        with Image.open(path) as image:
+            params = read_params(image)
+    except (MetadataError, OSError):  # not an image of ours: export_logo says what is wrong with it
+        return
+    if params.tiny_decode:
+        print(
+            f"note: {path.name} is a Fast draft, decoded by the tiny autoencoder. For a sharp file, make its "
+            f"full-quality version first: logo-studio generate with the same prompt, --fast --final --seed "
+            f"{params.seed}",
+            file=sys.stderr,
+        )
 
 
 def run_download(args: argparse.Namespace) -> int:

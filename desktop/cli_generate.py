@@ -20,7 +20,17 @@ from desktop.errors import (
     ModelLoadError,
     ModelNotAvailable,
 )
-from desktop.params import FAST, IMG2IMG, INPAINT, QUALITY, TXT2IMG, GenerationParams, LoraRef
+from desktop.params import (
+    AUTO_DECODE,
+    FAST,
+    FULL_DECODE,
+    IMG2IMG,
+    INPAINT,
+    QUALITY,
+    TXT2IMG,
+    GenerationParams,
+    LoraRef,
+)
 from desktop.schedulers import DEFAULT_SCHEDULER
 
 
@@ -31,6 +41,8 @@ def run_generate(args: argparse.Namespace) -> int:
     try:
         image, mask = _open_inputs(args.image, args.mask)
         mode = INPAINT if mask is not None else IMG2IMG if image is not None else TXT2IMG
+        if args.final and not args.fast:
+            raise InvalidParameters("final", "--final goes with --fast: Best quality images are decoded in full.")
         if args.upscale and image is None:
             raise InvalidParameters("image", "--upscale needs the --image to enlarge.")
         if mode == INPAINT and (image.width % 8 or image.height % 8):
@@ -60,6 +72,7 @@ def run_generate(args: argparse.Namespace) -> int:
             mask_blur=args.mask_blur,
             inpaint_only_masked=args.only_masked,
             speed=FAST if args.fast else QUALITY,
+            decode=FULL_DECODE if args.final else AUTO_DECODE,
         )
         params = (params.upscaled() if args.upscale else params).with_resolved_seed()
         params, lora_dir = _with_loras(args, params)

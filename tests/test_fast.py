@@ -4,6 +4,7 @@ unconditional pass, says what to download when something is missing, and a final
 variation of a draft decodes with the full autoencoder. Previews are real small TAESD images."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -132,11 +133,12 @@ def test_what_is_missing_for_fast_is_named_so_the_window_can_offer_it(tiny_model
     params = engine.adapt(request())[0]
     with pytest.raises(LoraNotDownloaded) as no_lora:
         engine.generate(params)
-    assert no_lora.value.repo_id == LCM_LORA
+    assert no_lora.value.repo_id == LCM_LORA and no_lora.value.message.startswith("Fast draft needs Fast mode for")
     tiny.install_in_hf_cache(LCM_LORA, {"pytorch_lora_weights.safetensors": fast_files[0]})
     with pytest.raises(AssetNotDownloaded) as no_taesd:
         engine.generate(params)
-    assert no_taesd.value.repo_id == TAESD and "tiny autoencoder" in no_taesd.value.message
+    assert no_taesd.value.repo_id == TAESD and no_taesd.value.message.startswith("Fast draft needs")
+    assert "tiny autoencoder" in no_taesd.value.message.lower()
 
 
 def test_a_fast_job_lists_what_it_downloads_for_the_download_gate():
@@ -183,7 +185,7 @@ def test_loras_and_tiny_autoencoders_download_through_the_models_download_path(f
     assert is_available_locally(TAESD)
 
 
-def test_the_command_line_makes_a_fast_draft(tiny_model, fast_cache, capsys):
+def test_the_command_line_makes_a_fast_draft_and_its_final_version(tiny_model, fast_cache, tmp_path, capsys):
     from PIL import Image
 
     from desktop.app import main
@@ -196,6 +198,18 @@ def test_the_command_line_makes_a_fast_draft(tiny_model, fast_cache, capsys):
         params = read_params(image)
     assert (params.speed, params.steps, params.guidance, params.scheduler) == ("fast", 4, 1.0, "LCM")
     assert params.loras[0].ref == LCM_LORA and params.loras[0].fast and "Fast:" in err
+    draft = Path(out.split()[0])
+    assert main(["export", str(draft), "--out", str(tmp_path / "files")]) == 0
+    note = capsys.readouterr().err
+    assert "is a Fast draft" in note and "--fast --final --seed 2" in note
+    assert main([*args, "--width", "64", "--height", "64", "--seed", "2", "--final"]) == 0
+    out, _ = capsys.readouterr()
+    with Image.open(out.split()[0]) as final, Image.open(draft) as quick:
+        assert read_params(final).decode == "full" and not read_params(final).tiny_decode
+        same = np.asarray(final.convert("RGB")) == np.asarray(quick.convert("RGB"))
+        assert not same.all()  # decoded in full, not by the tiny autoencoder
+    assert main(["generate", "--prompt", "fox", "--model", str(tiny_model), "--final"]) == 2
+    assert "--final goes with --fast" in capsys.readouterr().err
 
 
 def test_the_command_line_asks_before_downloading_what_fast_needs(tiny_model, tmp_path, monkeypatch, capsys):
@@ -254,4 +268,5 @@ def test_the_engine_service_prepares_the_loaded_model_and_offers_what_is_missing
         patch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
         service.engine.tiny_vaes._loaded.clear()
         service.prepare(request(model=str(tiny_model)), emit)
-    assert [event[:2] for event in events] == [("needs_download", LCM_LORA)] and "not downloaded" in events[0][2]
+    assert [event[:2] for event in events] == [("needs_download", LCM_LORA)]
+    assert events[0][2].startswith("Fast draft needs Fast mode for Stable Diffusion 1.5 (LCM-LoRA)")

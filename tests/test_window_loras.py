@@ -125,3 +125,27 @@ def test_choosing_fast_gets_it_ready_before_generate_with_the_same_image(qtbot, 
     params, _ = fresh.adapt(replace(made.params, loras=(), speed="fast"))
     with Image.open(made.path) as image:
         assert np.array_equal(np.asarray(image.convert("RGB")), np.asarray(next(fresh.generate(params)).image))
+
+
+def test_exporting_a_fast_draft_exports_its_full_quality_version(qtbot, tmp_path, tiny_model, fast_cache, monkeypatch):
+    window = open_window(qtbot, tmp_path, tiny_model)
+    qtbot.mouseClick(window.brief.fast_radio, Qt.MouseButton.LeftButton)
+    draft = generate(qtbot, window)
+    assert draft.params.tiny_decode
+    opened = []
+    monkeypatch.setattr(window.actions, "_open_export", opened.append)
+    window.actions.export(draft)
+    assert "Fast draft" in window.notices.text(n.INFO)
+    qtbot.waitUntil(lambda: bool(opened), timeout=60_000)
+    final = opened[0]
+    assert final.id != draft.id and final.parent_id == draft.id and not final.params.tiny_decode
+    assert (final.params.seed, final.params.loras) == (draft.params.seed, draft.params.loras)
+    engine = Engine(choose_device("cpu"))  # the same request decoded in full, made directly
+    engine.load(str(tiny_model))
+    expected = np.asarray(next(engine.generate(draft.params.final_version())).image)
+    with Image.open(final.path) as image, Image.open(draft.path) as quick:
+        assert np.array_equal(np.asarray(image.convert("RGB")), expected)
+        assert not np.array_equal(np.asarray(quick.convert("RGB")), expected)  # the draft was decoded by TAESD
+    assert not window.notices.text(n.INFO)
+    window.actions.export(final)  # a full-quality image opens the export at once
+    assert opened[-1] is final and len(window.store.items()) == 2

@@ -36,6 +36,14 @@ class AssetNotDownloaded(ModelNotDownloaded):
         self.repo_id = ref
         self.what = what
 
+    @classmethod
+    def for_fast(cls, ref: str) -> AssetNotDownloaded:
+        """The same, said for Fast draft: the user chose Fast, not the LoRA or decoder it uses."""
+        error = cls(ref)
+        name = asset.name if (asset := known_asset(ref)) else ref
+        Exception.__init__(error, f"Fast draft needs {name}, which is not on this computer yet.")
+        return error
+
 
 def split_file_ref(ref: str) -> tuple[str, str] | None:
     """(repo id, file path in the repo) for ``owner/name/file.safetensors``, else None."""

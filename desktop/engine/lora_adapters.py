@@ -231,11 +231,14 @@ def resolve_loras(refs, family) -> tuple[list[ResolvedLora], tuple]:
     from dataclasses import replace
 
     from desktop.engine.families import FAMILY_LABELS
-    from desktop.engine.loras import check_fits, inspect_lora, lora_file
+    from desktop.engine.loras import LoraNotDownloaded, check_fits, inspect_lora, lora_file
 
     resolved, recorded = [], []
     for ref in refs:
-        path = lora_file(ref.ref)  # raises what is wrong with the reference itself
+        try:
+            path = lora_file(ref.ref)  # raises what is wrong with the reference itself
+        except LoraNotDownloaded as error:
+            raise (LoraNotDownloaded.for_fast(ref.ref) if ref.fast else error) from None
         info = inspect_lora(ref.ref)
         check_fits(info, family.name, FAMILY_LABELS.get(family.name, family.label))
         resolved.append(ResolvedLora(path, info.hash, ref.weight, info.name))

@@ -19,7 +19,6 @@ from desktop.engine.assets import AssetNotDownloaded, cached_tiny_vae, tiny_vae_
 from desktop.engine.preview import unpack
 
 PREVIEW_CELLS = 32  # latent cells per side at most (256 px): ~0.17 s on 2 CPU cores, a few % of a step
-WHAT = "The tiny autoencoder (quick previews and Fast drafts)"
 
 
 class TinyVaes:
@@ -57,7 +56,7 @@ class TinyVaes:
         """``family``'s AutoencoderTiny; AssetNotDownloaded naming the repo when it is not here."""
         vae = self.get(family)
         if vae is None:
-            raise AssetNotDownloaded(tiny_vae_id(family) or f"(none for {family})", WHAT)
+            raise AssetNotDownloaded.for_fast(tiny_vae_id(family) or f"(none for {family})")
         return vae
 
 

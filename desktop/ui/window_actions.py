@@ -34,6 +34,9 @@ class WindowActions(QObject):
         self.window = window
         self.request, self.jobs, self.models = window.request, window.jobs, window.models
         self.gallery, self.notices = window.gallery, window.notices
+        self._after_final: dict[int, object] = {}  # job id -> what to do with the final version it makes
+        self.jobs.image_saved.connect(self._final_made)
+        self.jobs.job_ended.connect(self._final_ended)
 
     # -- jobs ------------------------------------------------------------------------------------
 
@@ -157,21 +160,55 @@ class WindowActions(QObject):
         canvas.set_blank(self.request.width, self.request.height)
 
     def export(self, item: GalleryItem) -> None:
+        self._from_final(item, self._open_export)
+
+    def logo_files(self, item: GalleryItem) -> None:
+        self._from_final(item, self._open_logo_files)
+
+    def brand_kit(self, item: GalleryItem) -> None:
+        self._from_final(item, self._open_brand_kit)
+
+    def _open_export(self, item: GalleryItem) -> None:
         dialog = ExportDialog(item, self.window.settings, self.window)
         dialog.exported.connect(lambda path: self.window.statusBar().showMessage(f"Exported {path}", 6000))
         dialog.open()
 
-    def logo_files(self, item: GalleryItem) -> None:
+    def _open_logo_files(self, item: GalleryItem) -> None:
         dialog = LogoExportDialog(item, self.window.settings, self.window, brand=self.request.brand_name)
         dialog.exported.connect(self._files_written)
         dialog.open()
 
-    def brand_kit(self, item: GalleryItem) -> None:
+    def _open_brand_kit(self, item: GalleryItem) -> None:
         from desktop.ui.brand_kit_dialog import BrandKitDialog
 
         dialog = BrandKitDialog(self.window, item, self.window.settings)
         dialog.written.connect(self._files_written)
         dialog.open()
+
+    def _from_final(self, item: GalleryItem, then) -> None:
+        """``then(item)``; but a Fast draft (decoded by the tiny autoencoder) first gets its final
+        version: the same seed and settings decoded by the model's own autoencoder, the same logo
+        in full quality, saved beside it. ``then`` gets that, so a draft never becomes a file."""
+        if not item.params.tiny_decode:
+            then(item)
+            return
+        job = self._job(item.params.final_version())
+        job.parent_id = item.id
+        self._after_final[job.id] = then
+        self.notices.set(
+            n.FILES, "This is a Fast draft: making its full-quality version first (the same logo, decoded in full)…"
+        )
+        self.jobs.submit(job)
+
+    def _final_made(self, job, item: GalleryItem, _image) -> None:
+        then = self._after_final.pop(job.id, None)
+        if then is not None:
+            self.notices.clear(n.FILES)
+            then(item)
+
+    def _final_ended(self, job, _status: str) -> None:
+        if self._after_final.pop(job.id, None) is not None:  # failed or cancelled: the job says why
+            self.notices.clear(n.FILES)
 
     def _files_written(self, paths: list) -> None:
         folder = Path(paths[0]).parent if paths else ""
