@@ -149,3 +149,16 @@ def test_exporting_a_fast_draft_exports_its_full_quality_version(qtbot, tmp_path
     assert not window.notices.text(n.INFO)
     window.actions.export(final)  # a full-quality image opens the export at once
     assert opened[-1] is final and len(window.store.items()) == 2
+
+
+def test_an_inpainted_fast_draft_is_exported_as_it_is_with_a_warning(qtbot, tmp_path, tiny_model, monkeypatch):
+    from desktop.params import GenerationParams
+
+    window = open_window(qtbot, tmp_path, tiny_model)
+    params = GenerationParams("fox", mode="inpaint", speed="fast", width=64, height=64, seed=3)
+    draft = window.store.add(Image.new("RGB", (64, 64), "white"), params)
+    opened = []
+    monkeypatch.setattr(window.actions, "_open_export", opened.append)
+    window.actions.export(draft)
+    assert opened == [draft] and not window.jobs.running  # its mask is gone: nothing to remake it from
+    assert "inpaint it again with Best quality" in window.notices.text(n.WARNING)

@@ -192,6 +192,15 @@ class WindowActions(QObject):
         if not item.params.tiny_decode:
             then(item)
             return
+        if item.params.mode == INPAINT:  # its mask is not kept, so it cannot be made again
+            self.notices.set(
+                n.FILES,
+                "This inpainted Fast draft was decoded by the quick decoder and cannot be remade in full quality "
+                "(its mask is not kept): for a sharp file, inpaint it again with Best quality.",
+                n.WARNING,
+            )
+            then(item)
+            return
         job = self._job(item.params.final_version())
         job.parent_id = item.id
         self._after_final[job.id] = then
