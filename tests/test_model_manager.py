@@ -90,7 +90,7 @@ def fetched(hub) -> list[str]:
 def test_a_download_is_cancelled_in_the_manager_and_resumed_after_a_restart(qtbot, tmp_path, tiny_model, local_hub):
     from huggingface_hub import constants
 
-    local_hub.delay = 0.05  # a few seconds for the tiny model: time to press Cancel
+    local_hub.delay = 0.2  # several seconds for the tiny model: time to press Cancel, even on a busy machine
     config = tmp_path / "config"
     window = build_window(tmp_path / "gallery", model=str(tiny_model), device="cpu", config_dir=config)
     qtbot.addWidget(window)
