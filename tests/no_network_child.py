@@ -14,6 +14,9 @@ machine (127.0.0.1, ::1, localhost, Unix sockets) raise, and each attempt is wri
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -76,6 +79,13 @@ socket.socket.connect = _guarded_connect
 socket.socket.connect_ex = _guarded_connect_ex
 socket.getaddrinfo = _guarded_getaddrinfo
 '''
+
+
+def run_python(code: str, *args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess:
+    """Run ``python -c code *args`` in a guarded child (a fresh guard folder), text output captured."""
+    command = [sys.executable, "-c", code, *args]
+    env = guarded_env(Path(tempfile.mkdtemp(prefix="guard-")))
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=check, env=env)
 
 
 def guarded_env(folder: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -1,10 +1,9 @@
 """The engine's processes keep the memory a step frees for the next step (glibc on Linux)."""
 
-import subprocess
 import sys
 
 import pytest
-from no_network_child import guarded_env
+from no_network_child import run_python
 
 PROBE = """
 import sys
@@ -23,16 +22,9 @@ print(tuned, resident_kb() - before)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator settings are Linux-only")
-def test_freed_activation_sized_blocks_stay_with_the_process_for_the_next_step(tmp_path):
+def test_freed_activation_sized_blocks_stay_with_the_process_for_the_next_step():
     def run(mode):
-        done = subprocess.run(
-            [sys.executable, "-c", PROBE, mode],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-            env=guarded_env(tmp_path / "guard"),
-        )
+        done = run_python(PROBE, mode, timeout=60, check=True)
         tuned, kept_kb = done.stdout.split()
         return tuned == "True", int(kept_kb)
 

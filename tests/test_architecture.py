@@ -1,25 +1,12 @@
 """The layering rules of docs/architecture.md, checked in fresh interpreters."""
 
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
 import pytest
-from no_network_child import guarded_env
+from no_network_child import run_python
 
 
 def imported_after(statement: str) -> set[str]:
     code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        env=guarded_env(Path(tempfile.mkdtemp())),
-    )
-    return set(result.stdout.split())
+    return set(run_python(code, check=True).stdout.split())
 
 
 @pytest.mark.parametrize(
@@ -45,12 +32,6 @@ def test_engine_works_with_qt_absent(tiny_model):
         f"e = Engine(choose_device('cpu')); e.load({str(tiny_model)!r})\n"
         "print(next(e.generate(GenerationParams('x', width=64, height=64, steps=1, seed=0))).image.size)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=guarded_env(Path(tempfile.mkdtemp())),
-    )
+    result = run_python(code, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(64, 64)"

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import tempfile
 import xml.etree.ElementTree as ElementTree
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
-from no_network_child import guarded_env
+from no_network_child import run_python
 from PIL import Image, ImageDraw
 
 from desktop.errors import ExportConflict, InvalidParameters
@@ -317,12 +313,4 @@ def test_kit_modules_import_no_qt_until_the_sheet_is_painted():
         "import sys; import desktop.logo.kit, desktop.logo.brand_sheet, desktop.kit_command, desktop.cli; "
         "print(any(name.startswith('PySide6') for name in sys.modules))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        env=guarded_env(Path(tempfile.mkdtemp())),
-    )
-    assert result.stdout.strip() == "False"
+    assert run_python(code, check=True).stdout.strip() == "False"

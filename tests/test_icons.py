@@ -1,14 +1,9 @@
 """Icon sets: exact brand colours in flat areas, the same frames in the PNGs and favicon.ico,
 and a 1024 px icon as sharp as the vector it is rendered from."""
 
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pytest
-from no_network_child import guarded_env
+from no_network_child import run_python
 from PIL import Image, ImageDraw
 
 from desktop.logo.icons import FAVICON_SIZES, ICON_SIZES, icon, square
@@ -120,12 +115,6 @@ def test_logo_package_works_without_qt(tmp_path):
         f"export_logo({str(source)!r}, {str(tmp_path / 'out')!r}, LogoExport(icon_set=True, svg=True, "
         "background='#ffffff', wordmark=WordmarkStyle('AVATAR Tokyo')))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=guarded_env(Path(tempfile.mkdtemp())),
-    )
+    result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "brand-icons" / "favicon.ico").exists()

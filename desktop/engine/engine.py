@@ -288,30 +288,28 @@ class Engine:
         params = replace(params, family=family.name, loras=recorded)
         return self._images(params, image, mask, on_progress, cancel or threading.Event(), loras, tiny)
 
-    def prepare(self, params: GenerationParams) -> None:
+    def prepare(self, params: GenerationParams, on_work: Callable[[], None] | None = None) -> bool:
         """Get ready for jobs like ``params`` (as ``adapt`` returns them) before one is asked for:
         their LoRAs loaded and applied, fused where jobs fuse them, and the family's tiny
         autoencoder loaded, so that the first such job starts at once (for Fast on a CPU, loading
-        and fusing LCM-LoRA takes seconds). Raises what ``generate`` would for the same LoRAs."""
+        and fusing LCM-LoRA takes seconds). ``on_work`` is called first when there is something to
+        do; returns False when everything was ready. Raises what ``generate`` would."""
         self._require_loaded()
         family = self.family_for(params.mode)
         loras, recorded = resolve_loras(params.loras, family)
-        if params.tiny_decode:
-            self.tiny_vaes.require(family.name)
-        self.tiny_vaes.get(family.name)  # for the previews, when it is on this computer
-        self._apply_loras(replace(params, loras=recorded), loras)
-
-    def is_prepared(self, params: GenerationParams) -> bool:
-        """True when ``prepare(params)`` has nothing left to do. Raises what ``prepare`` would."""
-        self._require_loaded()
-        family = self.family_for(params.mode)
-        loras, recorded = resolve_loras(params.loras, family)  # the hashes are kept: quick after the first time
-        if not self.tiny_vaes.loaded(family.name) and self.tiny_vaes.available(family.name):
-            return False
+        params = replace(params, loras=recorded)
+        tiny = self.tiny_vaes
+        if params.tiny_decode and not tiny.available(family.name):
+            tiny.require(family.name)  # raises: not on this computer
         adapters = self._loras.get(self._slot(params))
-        if adapters is None:
-            return not loras
-        return adapters.is_applied(loras, self._fuses(replace(params, loras=recorded)))
+        applied = adapters.is_applied(loras, self._fuses(params)) if adapters is not None else not loras
+        if applied and (tiny.loaded(family.name) or not tiny.available(family.name)):
+            return False
+        if on_work is not None:
+            on_work()
+        tiny.get(family.name)  # for Fast drafts and the previews
+        self._apply_loras(params, loras)
+        return True
 
     def _slot(self, params: GenerationParams) -> str:
         return "inpaint" if params.mode == INPAINT and self.inpaint_model else "base"

@@ -190,7 +190,6 @@ def _plain_delta(module, adapter: str) -> bool:
     down, up = module.lora_A[adapter].weight, module.lora_B[adapter].weight
     return (
         adapter not in getattr(module, "lora_variant", {})  # DoRA and the other variants merge their own way
-        and not module.use_dora.get(adapter, False)
         and not getattr(module, "lora_bias", {}).get(adapter, False)
         and not getattr(module, "fan_in_fan_out", False)
         and getattr(base, "groups", 1) == 1

@@ -111,16 +111,16 @@ class EngineService:
         if engine is None or not engine.loaded or params.model != engine.model:
             return
         what = "Fast" if params.speed == FAST else "LoRAs" if params.loras else ""
-        told = ready = False
-        try:
-            adapted = engine.adapt(params)[0]
-            if engine.is_prepared(adapted):
-                return  # nothing to do (and nothing to say)
+        told = []  # the preparing event, once there turns out to be work (nothing said otherwise)
+
+        def tell() -> None:
             if what:
                 emit("preparing", what)
-                told = True
-            engine.prepare(adapted)
-            ready = True
+                told.append(what)
+
+        ready = False
+        try:
+            ready = engine.prepare(engine.adapt(params)[0], on_work=tell)
         except LogoStudioError as error:
             if getattr(error, "repo_id", ""):
                 emit("needs_download", error.repo_id, error.message)
