@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint tiny-model package
+.PHONY: run test lint tiny-model package comfyui-for-tests
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/logo-studio $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) comfyui-for-tests
 	QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# A real ComfyUI server for the ComfyUI engine's tests (tests/comfyui_server.py): installed from
+# ../shared once into ~/.cache/logo-studio-tests (about 2 minutes), reused by every later run.
+comfyui-for-tests: $(STAMP)
+	$(BIN)/python tests/comfyui_server.py --prepare
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -30,11 +35,13 @@ lint: $(STAMP)
 tiny-model: $(STAMP)
 	$(BIN)/python tests/make_tiny_model.py build/tiny
 
-# The one-folder app in dist/ (see packaging/README.md), started once to check it: make package
+# The one-folder app in dist/ (see packaging/README.md), then checked: started with the tiny model,
+# it must load it and make an image through its engine process: make package
 # With TORCH_INDEX (e.g. make package TORCH_INDEX=https://download.pytorch.org/whl/cpu) that torch
 # build is installed into .venv first, even when .venv exists, and the build fails if another one
 # would be bundled.
 PYINSTALLER ?= pyinstaller==6.22.3
 package: $(STAMP)
 	$(BIN)/python -m pip install --quiet "$(PYINSTALLER)"
-	$(BIN)/python packaging/build.py --check $(if $(TORCH_INDEX),--torch-index "$(TORCH_INDEX)" --torch "$(TORCH)")
+	test -f build/tiny/txt2img/model_index.json || $(BIN)/python tests/make_tiny_model.py build/tiny
+	$(BIN)/python packaging/build.py --check --model build/tiny/txt2img $(if $(TORCH_INDEX),--torch-index "$(TORCH_INDEX)" --torch "$(TORCH)")

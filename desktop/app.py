@@ -16,8 +16,8 @@ def build_window(data_dir: Path, model: str | None = None, device: str | None = 
     from PySide6.QtCore import QSettings
 
     from desktop.engine.devices import device_preference
-    from desktop.engine.library import ModelLibrary
     from desktop.gallery import GalleryStore
+    from desktop.models.library import ModelLibrary
     from desktop.paths import config_dir as default_config_dir
     from desktop.ui.main_window import MainWindow
     from desktop.workers.generation_worker import WorkerHost
@@ -35,14 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: a subcommand runs headless; no subcommand opens the window."""
     import multiprocessing
 
-    from desktop.cli import build_parser, run_download, run_export
-    from desktop.cli_generate import run_generate
+    from desktop.app_log import log_without_console
+    from desktop.cli.downloads import run_download
+    from desktop.cli.export import run_export
+    from desktop.cli.generate import run_generate
+    from desktop.cli.parser import build_parser
 
     multiprocessing.freeze_support()  # a packaged app starts its engine process through this entry
-    _log_without_console()
+    log_without_console()
     args = build_parser().parse_args(argv)
     if args.check:
-        from desktop.diagnosis import print_diagnosis
+        from desktop.cli.check import print_diagnosis
 
         return print_diagnosis()
     if args.command == "generate":
@@ -51,25 +54,15 @@ def main(argv: list[str] | None = None) -> int:
         return run_export(args)
     if args.command == "download":
         return run_download(args)
+    if args.command == "server":
+        from desktop.cli.server import run_server
+
+        return run_server(args)
     if args.command == "kit":
-        from desktop.kit_command import run_kit
+        from desktop.cli.kit import run_kit
 
         return run_kit(args)
     return run_window(args.model, args.device, args.smoke_test)
-
-
-def _log_without_console() -> None:
-    """A windowed app (PyInstaller on Windows and macOS) has no stdout/stderr: send them to
-    logo-studio.log in the data folder, so printing cannot fail and errors leave a trace."""
-    if sys.stdout is not None and sys.stderr is not None:
-        return
-    from desktop.paths import data_dir
-
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    log = open(folder / "logo-studio.log", "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - open for the process
-    sys.stdout = sys.stdout or log
-    sys.stderr = sys.stderr or log
 
 
 def app_icon():

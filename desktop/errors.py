@@ -42,6 +42,17 @@ class ModelNotDownloaded(ModelNotAvailable):
         self.repo_id = repo_id
 
 
+class ModelFamilyUnknown(ModelNotAvailable):
+    """Neither a ComfyUI server nor a model's name says which family ``model`` is: the user says it once."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__(
+            f"The server does not say which kind of model {model} is. Choose it once: Stable Diffusion 1.5, "
+            "SDXL or FLUX.1 (on the command line: --family sd15, sdxl or flux)."
+        )
+        self.model = model
+
+
 class ModelLoadError(LogoStudioError):
     """The model files exist but could not be loaded."""
 

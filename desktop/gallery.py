@@ -54,6 +54,18 @@ class GalleryItem:
     created: float
     params: GenerationParams
     parent_id: str | None = None
+    guide: Path | None = None  # the picture its guide was made from (params.guide), beside the image
+
+    def guide_picture(self) -> Image.Image | None:
+        """The guide's picture, read in full (None when the item has none or the file is gone)."""
+        if self.guide is None or not self.guide.is_file():
+            return None
+        try:
+            with Image.open(self.guide) as picture:
+                picture.load()
+                return picture.copy()
+        except OSError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -67,7 +79,8 @@ class ReconcileReport:
 
 
 class GalleryStore:
-    """The gallery under ``root``: ``images/``, ``thumbnails/`` and ``index.sqlite3``."""
+    """The gallery under ``root``: ``images/``, ``thumbnails/``, ``guides/`` (the picture each guided
+    image followed, under the image's name) and ``index.sqlite3``."""
 
     def __init__(self, root: Path, *, housekeeping: bool = True) -> None:
         """Open the gallery under ``root``. With ``housekeeping`` (the window's store) the trash of
@@ -76,6 +89,7 @@ class GalleryStore:
         self.root = Path(root)
         self.images_dir = self.root / "images"
         self.thumbnails_dir = self.root / "thumbnails"
+        self.guides_dir = self.root / "guides"
         self.trash_dir = self.root / "trash"
         self.index_path = self.root / "index.sqlite3"
         try:
@@ -90,15 +104,26 @@ class GalleryStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def add(self, image: Image.Image, params: GenerationParams, parent_id: str | None = None) -> GalleryItem:
-        """Save ``image`` with its parameters and return the new item; atomic."""
+    def add(
+        self,
+        image: Image.Image,
+        params: GenerationParams,
+        parent_id: str | None = None,
+        extra_text: dict[str, str] | None = None,
+        guide: Image.Image | None = None,
+    ) -> GalleryItem:
+        """Save ``image`` with its parameters (and ``extra_text`` PNG chunks, and the ``guide``
+        picture it followed) and return the new item; atomic."""
         item_id = uuid.uuid4().hex
         created = time.time()
         stamp = datetime.fromtimestamp(created).strftime("%Y%m%d-%H%M%S")
         path = self.images_dir / f"{stamp}-{item_id[:8]}.png"
         item_info = json.dumps({"id": item_id, "created": created, "parent_id": parent_id})
         try:
-            atomic_save_png(image, path, pnginfo=png_info(params, {ITEM_KEY: item_info}))
+            if guide is not None:  # first: an image never names a guide that is not there
+                self.guides_dir.mkdir(exist_ok=True)
+                atomic_save_png(guide, self.guides_dir / path.name)
+            atomic_save_png(image, path, pnginfo=png_info(params, {**(extra_text or {}), ITEM_KEY: item_info}))
             self._write_thumbnail(image, path.name)
             with self._connect() as db:
                 db.execute(
@@ -128,6 +153,8 @@ class GalleryStore:
             os.replace(item.path, trashed_image)
             if item.thumbnail.exists():
                 os.replace(item.thumbnail, trashed_thumbnail)
+            if item.guide is not None and item.guide.exists():
+                os.replace(item.guide, self.trash_dir / f"guide-{item.path.name}")
         except OSError as error:
             raise GalleryError(os_error_message("delete the image", item.path.parent, error)) from error
         with self._connect() as db:
@@ -141,6 +168,9 @@ class GalleryStore:
             os.replace(trashed_image, item.path)
             if trashed_thumbnail.exists():
                 os.replace(trashed_thumbnail, item.thumbnail)
+            trashed_guide = self.trash_dir / f"guide-{item.path.name}"
+            if item.guide is not None and trashed_guide.exists():
+                os.replace(trashed_guide, item.guide)
         except OSError as error:
             raise GalleryError(os_error_message("restore the image", self.images_dir, error)) from error
         with self._connect() as db:
@@ -200,6 +230,9 @@ class GalleryStore:
         for leftover in [*self.images_dir.glob(TEMP_PREFIX + "*"), *self.thumbnails_dir.glob(TEMP_PREFIX + "*")]:
             leftover.unlink(missing_ok=True)
         on_disk = {path.name for path in self.images_dir.glob("*.png")}
+        for orphan in self.guides_dir.glob("*"):  # a guide whose image was never saved, or is gone
+            if orphan.name not in on_disk:
+                orphan.unlink(missing_ok=True)
         missing = [name for name in rows if name not in on_disk]
         with self._connect() as db:
             db.executemany("DELETE FROM items WHERE file = ?", [(name,) for name in missing])
@@ -258,4 +291,7 @@ class GalleryStore:
         return self._item(item_id, name, created, GenerationParams.from_dict(json.loads(params_json)), parent_id)
 
     def _item(self, item_id, name, created, params, parent_id) -> GalleryItem:
-        return GalleryItem(item_id, self.images_dir / name, self.thumbnails_dir / name, created, params, parent_id)
+        guide = self.guides_dir / name if params.guide is not None else None
+        return GalleryItem(
+            item_id, self.images_dir / name, self.thumbnails_dir / name, created, params, parent_id, guide
+        )

@@ -30,6 +30,17 @@ SavedCallback = Callable[[GalleryItem, Image.Image], None]
 OUT_OF_MEMORY_RETRY = "Ran out of memory, so the memory savers are now on (slower, but smaller); trying again."
 
 
+@dataclass(frozen=True)
+class GeneratedImage:
+    """One finished image of an engine, the exact parameters that reproduce it alone, and PNG text
+    chunks that go with it (a ComfyUI server's API graph as ``prompt``, as ComfyUI writes it)."""
+
+    image: Image.Image
+    params: GenerationParams
+    index: int
+    extra_text: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class Job:
     """One request: parameters with the seed already chosen, and the canvas for inpainting.
@@ -47,19 +58,25 @@ class Job:
     cancel: threading.Event = field(default_factory=threading.Event)
     lora_dir: str = ""
     family: str = ""
+    guide: Image.Image | None = None  # the picture params.guide is made from (a sketch, a logo, a photo)
 
     def models(self) -> list[str]:
-        """What this job needs on this computer: its models, its LoRAs from Hugging Face, and for a
-        Fast job of a known family the few-step LoRA and tiny autoencoder (download them with
-        ``desktop.engine.downloads.download_hub_model`` after ``catalog.confirm_download``)."""
-        from desktop.engine.assets import fast_downloads, tiny_vae_id
-        from desktop.engine.few_step import detect_lora
-        from desktop.engine.loras import is_hub_lora
+        """What this job needs on this computer: its models, its LoRAs and its guide's ControlNet from
+        Hugging Face, and for a Fast job of a known family the few-step LoRA and tiny autoencoder (download them with
+        ``desktop.models.downloads.download_hub_model`` after ``catalog.confirm_download``).
+        Nothing for a job that runs on a ComfyUI server (``params.server``)."""
+        from desktop.models.assets import fast_downloads, tiny_vae_id
+        from desktop.models.loras import few_step_lora, is_hub_lora
+        from desktop.models.references import is_hub_id
 
+        if self.params.server:
+            return []
         refs = [ref for ref in (self.params.model, self.inpaint_model) if ref]
         refs += [lora.ref for lora in self.params.user_loras if is_hub_lora(lora.ref)]
+        if self.params.guide is not None and is_hub_id(self.params.guide.model):
+            refs.append(self.params.guide.model)  # the guide's ControlNet
         if self.params.speed == FAST and self.family:
-            few_step_chosen = any(detect_lora(lora.ref) for lora in self.params.user_loras)
+            few_step_chosen = any(few_step_lora(lora.ref) for lora in self.params.user_loras)
             refs += [tiny_vae_id(self.family)] if few_step_chosen else fast_downloads(self.family)
         return list(dict.fromkeys(ref for ref in refs if ref))
 
@@ -81,21 +98,28 @@ def run_job(
     soon as it is saved. ``job.params`` is replaced by the parameters actually used. Raises
     GenerationCancelled, OutOfMemory (when the retry also runs out) and other LogoStudioErrors.
     """
-    from desktop.engine.loras import apply_prompt_loras
-
     warn = on_warning or (lambda _text: None)
-    params = apply_prompt_loras(job.params.with_resolved_seed(), job.lora_dir or None)
+    params = engine.with_prompt_loras(job.params.with_resolved_seed(), job.lora_dir or None)
     job.params, note = engine.adapt(params)
     if note:
         warn(note)
     for warning in engine.prompt_warnings(job.params):
         warn(warning)
+    if job.params.guide is not None and job.guide is not None:
+        from desktop.guides import fit_note
+
+        note = fit_note(job.guide.size, (job.params.width, job.params.height))
+        if note:
+            warn(note)  # a guide of another shape: scaled to the job, its aspect kept
     params, saved = job.params, []
     for attempt in range(2):
         try:
-            images = engine.generate(params, image=job.image, mask=job.mask, on_progress=on_progress, cancel=job.cancel)
+            images = engine.generate(
+                params, image=job.image, mask=job.mask, guide=job.guide, on_progress=on_progress, cancel=job.cancel
+            )
             for result in images:
-                item = store.add(result.image, result.params, parent_id=job.parent_id)
+                guide = job.guide if result.params.guide is not None else None
+                item = store.add(result.image, result.params, job.parent_id, result.extra_text, guide)
                 saved.append(item)
                 if on_saved is not None:
                     on_saved(item, result.image)

@@ -49,6 +49,19 @@ def _quote(value: str) -> str:
     return value
 
 
+# The preprocessor names A1111's ControlNet extension gives our guide kinds.
+_MODULES = {"sketch": "invert", "edges": "canny", "lineart": "lineart_standard"}
+
+
+def _controlnet_text(guide) -> str:
+    """A guide as A1111's ControlNet extension writes one unit ("Module: canny, Model: …")."""
+    model = guide.model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    text = f"Module: {_MODULES[guide.kind]}, Model: {model}, Weight: {guide.strength:g}"
+    if guide.kind == "edges":
+        text += f", Detail: {guide.detail:g}"
+    return f"{text}, Guidance Start: {guide.start:g}, Guidance End: {guide.end:g}"
+
+
 def to_a1111_text(params: GenerationParams) -> str:
     """The A1111 ``parameters`` text for ``params`` (seed must be resolved)."""
     # The prompt as sent to the model (palette in words), so other tools reproduce the image.
@@ -69,6 +82,8 @@ def to_a1111_text(params: GenerationParams) -> str:
     ]
     if params.model:
         pairs.append(("Model", params.model))
+    if params.server:
+        pairs.append(("ComfyUI server", params.server))
     if params.tiny_decode:
         pairs.append(("VAE", TINY_VAE_NAME))
     hashes = [f"{_lora_name(lora.name)}: {lora.hash}" for lora in params.loras if lora.hash]
@@ -80,6 +95,8 @@ def to_a1111_text(params: GenerationParams) -> str:
         pairs += [("Denoising strength", f"{params.strength:g}"), ("Mask blur", str(params.mask_blur))]
         if params.inpaint_only_masked:
             pairs += [("Inpaint area", "Only masked"), ("Masked area padding", str(params.inpaint_padding))]
+    if params.guide is not None:
+        pairs.append(("ControlNet 0", _controlnet_text(params.guide)))
     if params.colors:
         pairs.append(("Palette", " ".join(params.colors)))
     if params.background:

@@ -30,7 +30,7 @@ SEED_MAX = 2**32 - 1
 MASK_BLUR_RANGE = (0, 64)
 PADDING_RANGE = (0, 256)
 MAX_COLORS = 4
-FAMILIES = ("sd15", "sdxl", "flux")  # model families (desktop.engine.families); "" = not recorded
+FAMILIES = ("sd15", "sdxl", "flux")  # model families (desktop.models.families); "" = not recorded
 QUALITY = "quality"  # the model's own sampler, steps and guidance; the full autoencoder decodes
 FAST = "fast"  # the family's few-step LoRA, its sampler, steps and guidance; the tiny autoencoder decodes drafts
 SPEEDS = (QUALITY, FAST)
@@ -102,6 +102,77 @@ class LoraRef:
         return cls(data["ref"], float(weight), data.get("hash", ""), data.get("fast", False))
 
 
+GUIDE_KINDS = ("sketch", "edges", "lineart")  # see desktop.guides
+GUIDE_STRENGTH_RANGE = (0.0, 2.0)
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A shape for the image to follow (ControlNet): ``kind`` sketch, edges or lineart says how
+    the user's picture becomes the control image (desktop.guides), ``model`` is the ControlNet (a
+    hub id, folder or .safetensors file here; a file name on a ComfyUI server), ``strength`` how
+    strictly it is followed (diffusers' ``controlnet_conditioning_scale``: 0 not at all), and
+    ``start``/``end`` the share of the steps it guides (``control_guidance_start/end``).
+    ``detail`` is the edge finder's sensitivity (edges only). The picture itself is stored beside
+    the gallery item, not here."""
+
+    kind: str
+    model: str
+    strength: float = 0.8
+    start: float = 0.0
+    end: float = 1.0
+    detail: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.kind not in GUIDE_KINDS:
+            raise InvalidParameters(
+                "guide", f"The guide kind must be one of {', '.join(GUIDE_KINDS)}, not {self.kind!r}."
+            )
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise InvalidParameters("guide", "A guide needs a ControlNet model: choose one for the model's family.")
+        for name, low, high in (
+            ("strength", *GUIDE_STRENGTH_RANGE),
+            ("start", 0.0, 1.0),
+            ("end", 0.0, 1.0),
+            ("detail", 0.0, 1.0),
+        ):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or value != value
+                or not low <= value <= high
+            ):
+                raise InvalidParameters(
+                    "guide", f"The guide's {name} must be between {low:g} and {high:g}, not {value!r}."
+                )
+        if self.start >= self.end:
+            raise InvalidParameters(
+                "guide", f"The guide must start before it ends (start {self.start:g}, follow until {self.end:g})."
+            )
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data) -> Guide:
+        """From :meth:`to_dict`'s output; InvalidParameters for anything else."""
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("kind"), str)
+            or not isinstance(data.get("model"), str)
+        ):
+            raise InvalidParameters("guide", "A guide must be an object with a kind and a model.")
+        numbers = {}
+        for name in ("strength", "start", "end", "detail"):
+            if name in data:
+                value = data[name]
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise InvalidParameters("guide", f"The guide's {name} must be a number.")
+                numbers[name] = float(value)
+        return cls(data["kind"], data["model"], **numbers)
+
+
 @dataclass(frozen=True)
 class GenerationParams:
     """Everything needed to reproduce a generation.
@@ -119,6 +190,10 @@ class GenerationParams:
     few-step LoRA with its settings, and the tiny autoencoder for text-to-image and inpainting
     drafts; variations and upscales always decode in full). ``decode`` "full" makes a Fast request
     decode with the model's own autoencoder: the same seed then gives the final version of a draft.
+    ``server`` is where the image was made: '' for this computer, else the ComfyUI server's address
+    (never its credentials); ``model`` is then the checkpoint's name as that server lists it. The
+    same seed gives other pixels there (ComfyUI makes its noise its own way), so it is part of
+    the request.
     """
 
     prompt: str
@@ -142,6 +217,8 @@ class GenerationParams:
     loras: tuple[LoraRef, ...] = ()
     speed: str = QUALITY
     decode: str = AUTO_DECODE
+    server: str = ""
+    guide: Guide | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -198,6 +275,7 @@ class GenerationParams:
         data = dataclasses.asdict(self)
         data["colors"] = list(self.colors)
         data["loras"] = [lora.to_dict() for lora in self.loras]
+        data["guide"] = self.guide.to_dict() if self.guide is not None else None
         return data
 
     @classmethod
@@ -233,6 +311,8 @@ def _coerce(name: str, value):
         if not isinstance(value, (list, tuple)):
             raise InvalidParameters(name, "LoRAs must be a list.")
         return tuple(LoraRef.from_dict(item) for item in value)
+    if name == "guide":
+        return None if value is None else Guide.from_dict(value)
     if kind in ("int", "int | None"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidParameters(name, f"{_LABELS[name]} must be a whole number.")
@@ -272,6 +352,8 @@ _LABELS = {
     "loras": "LoRAs",
     "speed": "Speed",
     "decode": "Decode",
+    "server": "Server",
+    "guide": "Guide",
 }
 
 
@@ -297,7 +379,18 @@ def _check_color(name: str, value: str) -> None:
 
 
 def _validate(p: GenerationParams) -> None:
-    for name in ("prompt", "negative_prompt", "model", "family", "mode", "scheduler", "background", "speed", "decode"):
+    for name in (
+        "prompt",
+        "negative_prompt",
+        "model",
+        "family",
+        "mode",
+        "scheduler",
+        "background",
+        "speed",
+        "decode",
+        "server",
+    ):
         if not isinstance(getattr(p, name), str):
             raise InvalidParameters(name, f"{_LABELS[name]} must be text.")
     if not p.prompt.strip():
@@ -339,9 +432,13 @@ def _validate(p: GenerationParams) -> None:
         _check_color("background", p.background)
     if p.speed not in SPEEDS:
         raise InvalidParameters("speed", f"Speed must be one of {', '.join(SPEEDS)}, not {p.speed!r}.")
+    if any(mark in p.server for mark in "@?#"):
+        raise InvalidParameters("server", "A server is recorded by its address alone, without sign-in or query.")
     if p.decode not in DECODES:
         raise InvalidParameters("decode", f"Decode must be one of {', '.join(DECODES)}, not {p.decode!r}.")
     if not isinstance(p.loras, tuple) or not all(isinstance(lora, LoraRef) for lora in p.loras):
         raise InvalidParameters("loras", "LoRAs must be a tuple of LoraRef.")
+    if p.guide is not None and not isinstance(p.guide, Guide):
+        raise InvalidParameters("guide", "The guide must be a Guide.")
     if len(p.loras) > MAX_LORAS:
         raise InvalidParameters("loras", f"Use at most {MAX_LORAS} LoRAs at once, not {len(p.loras)}.")

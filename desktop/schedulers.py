@@ -4,7 +4,7 @@ Plain data, so that parameter validation and metadata parsing need no torch impo
 turns an entry into a diffusers scheduler with ``getattr(diffusers, class_name).from_config`` on
 the loaded model's own scheduler config. Stable Diffusion 1.5 and SDXL models predict noise and
 use ``SD_SCHEDULERS``; FLUX.1 models are flow-matching models and use ``FLOW_SCHEDULERS`` (each
-family lists the ones that apply to it, see ``desktop.engine.families``).
+family lists the ones that apply to it, see ``desktop.models.families``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ SCHEDULERS: dict[str, tuple[str, dict]] = {
     "DDIM": ("DDIMScheduler", {}),
     "PNDM": ("PNDMScheduler", {"skip_prk_steps": True}),
     "UniPC": ("UniPCMultistepScheduler", {}),
-    # For few-step models (see desktop/engine/few_step.py).
+    # For few-step models (see desktop/models/few_step.py).
     "LCM": ("LCMScheduler", {}),
     "Euler a (trailing)": ("EulerAncestralDiscreteScheduler", {"timestep_spacing": "trailing"}),
     "Euler (trailing)": ("EulerDiscreteScheduler", {"timestep_spacing": "trailing"}),

@@ -1,8 +1,11 @@
-"""``logo-studio --smoke-test PNG``: start the real window, wait until the worker has imported
-torch and picked a device (and loaded ``--model`` when one was given), save a screenshot and quit.
+"""``logo-studio --smoke-test PNG``: start the real window, wait until the engine has imported torch
+and picked a device; with ``--model``, wait until that model is loaded and make one 64 px image with
+it, the way Generate does (through the engine process, unless LOGO_STUDIO_ENGINE=in-process); save a
+screenshot and quit.
 
 It proves an installed or packaged app works end to end: Qt platform plugin, resources, the worker
-thread, torch and diffusers imports. Exit code 0 when all of that worked, 1 otherwise.
+thread, the engine process (in a bundle: the app's own executable started again as the engine),
+torch and diffusers, a job saved into the gallery. Exit code 0 when all of that worked, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
 TIME_LIMIT_MS = 240_000
+SIZE = 64
 
 
 class SmokeTest(QObject):
@@ -24,10 +28,15 @@ class SmokeTest(QObject):
         self.expect_model = expect_model
         self.exit_code = 1
         self.finished = False
+        self.submitted = False
+        self.saved: list[Path] = []
         worker = window.host.worker
         worker.deviceReady.connect(self._device_ready)
         worker.modelReady.connect(self._model_ready)
         worker.modelFailed.connect(self._model_failed)
+        worker.imageSaved.connect(self._image_saved)
+        worker.jobFinished.connect(self._job_finished)
+        worker.jobFailed.connect(self._job_failed)
         QTimer.singleShot(TIME_LIMIT_MS, self._too_slow)
 
     @Slot(str)
@@ -44,12 +53,35 @@ class SmokeTest(QObject):
     @Slot(str)
     def _model_ready(self, model: str) -> None:
         print(f"Model loaded: {model}", flush=True)
-        if self.expect_model:
-            self._finish(0)
+        if self.expect_model and not self.submitted and not self.finished:
+            from desktop.jobs import Job
+            from desktop.params import GenerationParams
+
+            self.submitted = True
+            params = GenerationParams("smoke test logo", model=model, width=SIZE, height=SIZE, steps=2, seed=1)
+            self.window.host.submit(Job(params))
 
     @Slot(str, str)
     def _model_failed(self, model: str, message: str) -> None:
         print(f"Model failed: {model}: {message}", flush=True)
+        self._finish(1)
+
+    @Slot(int, object, object)
+    def _image_saved(self, _job_id: int, item, _image) -> None:
+        self.saved.append(Path(item.path))
+
+    @Slot(int)
+    def _job_finished(self, _job_id: int) -> None:
+        where = "the engine process" if self.window.host.worker.separate_process else "the worker thread"
+        if not self.saved:
+            print("The smoke test job saved no image", flush=True)
+            return self._finish(1)
+        print(f"Generated a {SIZE} px image through {where}: {self.saved[0]}", flush=True)
+        return self._finish(0)
+
+    @Slot(int, str)
+    def _job_failed(self, _job_id: int, message: str) -> None:
+        print(f"The smoke test job failed: {message}", flush=True)
         self._finish(1)
 
     @Slot()

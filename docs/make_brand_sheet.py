@@ -65,7 +65,7 @@ def main() -> int:
         request = BrandKitRequest("Summit Roasters", "Small-batch coffee from the hills")
         started = time.perf_counter()
         written = make_brand_kit(source, out, request, overwrite=True)
-        print(f"{len(written)} files in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        print(f"{len(written.files)} files in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         shutil.copyfile(out / "brand-sheet.png", ROOT / "docs" / "brand-sheet.png")
     print(ROOT / "docs" / "brand-sheet.png")
     return 0

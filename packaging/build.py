@@ -156,29 +156,47 @@ def _run(command: list[str], env: dict[str, str], what: str) -> str:
     return done.stdout
 
 
+# What the built app is started with from this environment: how to find programs, the display and
+# the locale. Nothing else: no PYTHONPATH or virtual environment to import from, and no
+# LOGO_STUDIO_ENGINE, so the app runs its engine in a process of its own as a user's does.
+PASSED_ON = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "TEMP", "TMP", "SYSTEMROOT", "DISPLAY")
+PASSED_ON += ("WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "QT_QPA_PLATFORM")
+
+
+def app_environment(scratch: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment the built app is checked in: ``PASSED_ON`` from ``base`` (default: this
+    process's), and throwaway data, settings and Hugging Face folders under ``scratch``, offline."""
+    base = os.environ if base is None else base
+    env = {name: base[name] for name in PASSED_ON if name in base}
+    env.update(
+        LOGO_STUDIO_DATA_DIR=str(scratch / "data"),
+        XDG_CONFIG_HOME=str(scratch / "config"),
+        HF_HOME=str(scratch / "hf"),
+        HF_HUB_OFFLINE="1",
+    )
+    if not env.get("DISPLAY") and sys.platform.startswith("linux"):
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return env
+
+
 def check(app_folder: Path, model: str | None = None, wanted: str | None = None, built_with=None) -> None:
     """Start the built app: `--check` must print its diagnosis with the right torch, `--smoke-test`
-    must show the window (and load ``model`` when given), and with a model a 64 px image must be
-    generated. Uses throwaway data, settings and Hugging Face folders, offline."""
+    must show the window (and with ``model``, load it and make a 64 px image through the engine
+    process, the app's own executable started again), and with a model the `generate` command must
+    make one too. Uses throwaway data, settings and Hugging Face folders, offline."""
     with tempfile.TemporaryDirectory() as scratch:
-        env = dict(
-            os.environ,
-            LOGO_STUDIO_DATA_DIR=str(Path(scratch) / "data"),
-            XDG_CONFIG_HOME=scratch,
-            HF_HOME=str(Path(scratch) / "hf"),
-            HF_HUB_OFFLINE="1",
-        )
-        if not env.get("DISPLAY") and sys.platform.startswith("linux"):
-            env["QT_QPA_PLATFORM"] = "offscreen"
+        env = app_environment(Path(scratch))
         app = str(executable(app_folder))
         diagnosis = _run([app, "--check"], env, "--check")
         if "Device:" not in diagnosis:
             sys.exit("The built app's --check printed no device line.")
         check_torch(diagnosis, wanted, built_with)
         shot = Path(scratch) / "window.png"
-        _run([app, "--smoke-test", str(shot)] + (["--model", model] if model else []), env, "--smoke-test")
+        smoke = _run([app, "--smoke-test", str(shot)] + (["--model", model] if model else []), env, "--smoke-test")
         if not shot.is_file():
             sys.exit("The built app's --smoke-test saved no screenshot.")
+        if model and "through the engine process" not in smoke:
+            sys.exit("The built app's --smoke-test made no image through its engine process.")
         (DIST / "smoke-test-window.png").write_bytes(shot.read_bytes())
         print(f"Window screenshot: {DIST / 'smoke-test-window.png'}")
         if model:
@@ -211,7 +229,8 @@ def main() -> None:
     if sys.platform.startswith("linux"):
         check_glibc(app_folder)
     if args.check:
-        check(app_folder, args.model, wanted, None if args.no_build else built_with)
+        model = str(Path(args.model).resolve()) if args.model else None
+        check(app_folder, model, wanted, None if args.no_build else built_with)
 
 
 if __name__ == "__main__":

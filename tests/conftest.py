@@ -19,8 +19,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("LOGO_STUDIO_DEVICE", None)
 # The engine on the worker thread, not in a process of its own: the window tests start a window
 # each, and a new engine process per window would import torch each time. The app's own path, the
-# engine process, is tested in test_engine_process.py and by the installed app's smoke test.
+# engine process, is tested in test_engine_process.py and by test_packaging.py's start of the app as
+# a bundle starts, which runs a job through it.
 os.environ["LOGO_STUDIO_ENGINE"] = "in-process"
+# Never the user's credential store: a server secret a test saves lives only while the test runs.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -52,6 +55,16 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect)
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+
+
+@pytest.fixture(autouse=True)
+def no_unanswered_questions(monkeypatch):
+    """A question nobody answers would hang the run (a modal box under the offscreen platform):
+    tests answer through ``window.ask``; any other question, such as closing a window that a failed
+    test left busy, is answered Yes, so the window closes and the run goes on."""
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
 
 
 @pytest.fixture(autouse=True)
@@ -101,6 +114,26 @@ def fast_cache(fast_files, tmp_path_factory):
 
 
 @pytest.fixture
+def open_window(qtbot, tmp_path):
+    """Opens the real window on ``model``, shown (at ``size``, else its own), its settings in this
+    test's folder; ``small`` sets a request that runs in a moment (64×64, 2 steps, a prompt)."""
+    from desktop.app import build_window
+
+    def open_(model, *, small: bool = True, size: tuple[int, int] | None = None):
+        window = build_window(tmp_path / "gallery", model=str(model), device="cpu", config_dir=tmp_path / "config")
+        qtbot.addWidget(window)
+        if size is not None:
+            window.resize(*size)
+        window.show()
+        if small:
+            for field, value in (("width", 64), ("height", 64), ("steps", 2), ("prompt", "fox logo")):
+                window.request.set(field, value)
+        return window
+
+    return open_
+
+
+@pytest.fixture
 def local_hub(tmp_path, monkeypatch, tiny_models):
     """A hub look-alike on 127.0.0.1 serving the tiny models as test-org/tiny-sd and
     test-org/tiny-sd-inpainting, with huggingface_hub pointed at it and an empty cache."""
@@ -133,6 +166,17 @@ def engine(tiny_model):
     loaded = Engine(choose_device("cpu"))
     loaded.load(str(tiny_model))
     return loaded
+
+
+def pytest_sessionstart(session):
+    """Import diffusers' and transformers' pipeline classes once, before any test starts a window:
+    their lazy modules are not safe to import from two threads at once, and a closed window's worker
+    may still be importing them while a later test builds the tiny models."""
+    from desktop.engine.support import import_pipeline_modules
+
+    import_pipeline_modules()
+    from diffusers import StableDiffusionInpaintPipeline, StableDiffusionPipeline  # noqa: F401
+    from transformers import CLIPImageProcessor, CLIPTextModel, CLIPTokenizer  # noqa: F401
 
 
 def pytest_sessionfinish(session, exitstatus):

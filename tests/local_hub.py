@@ -36,16 +36,21 @@ class Repo:
 class LocalHub:
     """Serves ``repos`` (repo id -> folder). ``delay`` seconds pass between 64 KB chunks;
     ``status`` answers every request with that HTTP error; ``cut_after`` closes the connection of
-    the first GET of each file after that many bytes; ``redirect_to`` (another LocalHub's URL)
-    answers ``/resolve/`` with a 302 to the same path there, as the hub sends large files to its
-    CDN. ``requests`` records (method, path, Range); ``authorized`` the paths that came with an
-    Authorization header."""
+    the first GET of each file after that many bytes; ``hold_after`` stops every GET of a larger
+    file after that many bytes until ``go_on`` is set (``held`` names the files waiting), so a test
+    acts while those files are surely unfinished and the others surely finished;
+    ``redirect_to`` (another LocalHub's URL) answers ``/resolve/`` with a 302 to the same path
+    there, as the hub sends large files to its CDN. ``requests`` records (method, path, Range);
+    ``authorized`` the paths that came with an Authorization header."""
 
     def __init__(self, repos: dict[str, Path], delay: float = 0.0) -> None:
         self.repos = {repo_id: Repo.of(folder) for repo_id, folder in repos.items()}
         self.delay = delay
         self.status: int | None = None
         self.cut_after: int | None = None
+        self.hold_after: int | None = None
+        self.go_on = threading.Event()
+        self.held: list[str] = []
         self.requests: list[tuple[str, str, str]] = []
         self.authorized: list[str] = []
         self.redirect_to: str | None = None
@@ -74,11 +79,20 @@ class LocalHub:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.go_on.set()  # nothing stays held
         self.server.shutdown()
         self.server.server_close()
 
     def ranged_gets(self) -> list[tuple[str, str]]:
         return [(path, rng) for method, path, rng in self.requests if method == "GET" and rng]
+
+    def fetched_files(self) -> list[str]:
+        """The repo files sent with a GET, in order (one entry per GET)."""
+        return [
+            path.split("/resolve/")[1].split("/", 1)[1]
+            for m, path, _ in self.requests
+            if m == "GET" and "/resolve/" in path
+        ]
 
     # -- request handling ----------------------------------------------------------------------
 
@@ -150,6 +164,10 @@ class LocalHub:
                 piece = body[sent : sent + CHUNK]
                 request.wfile.write(piece)
                 sent += len(piece)
+                if self.hold_after is not None and self.hold_after <= sent < len(body) and not self.go_on.is_set():
+                    request.wfile.flush()
+                    self.held.append(name)
+                    self.go_on.wait()
                 if self.delay:
                     time.sleep(self.delay)
         except (BrokenPipeError, ConnectionResetError):  # the client went away (cancel, kill)
@@ -166,6 +184,14 @@ class LocalHub:
         request.end_headers()
         if not head:
             request.wfile.write(body)
+
+
+def snapshot_files(cache: Path, repo_id: str) -> set[str]:
+    """The files of ``repo_id``'s downloaded snapshot in the Hugging Face cache ``cache``, as paths
+    inside the repo (finished files only: a file in flight is a partial blob, not in the snapshot)."""
+    snapshots = Path(cache) / f"models--{repo_id.replace('/', '--')}" / "snapshots"
+    folders = list(snapshots.iterdir()) if snapshots.is_dir() else []
+    return {str(p.relative_to(folders[0])) for p in folders[0].rglob("*") if p.is_file()} if folders else set()
 
 
 def _sha1(path: Path) -> str:

@@ -7,7 +7,9 @@ pictures are noise. The tokenizer files are written here, not downloaded.
 Usage: ``python tests/make_tiny_model.py OUTDIR`` writes ``OUTDIR/txt2img`` and ``OUTDIR/inpaint``
 (Stable Diffusion 1.5 class), ``OUTDIR/sdxl`` (SDXL: two CLIP text encoders, the second with a
 projection, real CLIP tokenizer classes) and ``OUTDIR/flux`` (FLUX.1: a CLIP and a T5 text encoder,
-a T5 tokenizer built here), each a diffusers folder that ``from_pretrained`` loads.
+a T5 tokenizer built here), each a diffusers folder that ``from_pretrained`` loads, and
+``OUTDIR/controlnet`` and ``OUTDIR/controlnet-sdxl``: ControlNets made from the tiny SD 1.5 and SDXL
+UNets (``make_tiny_controlnet``).
 
 LoRAs for them, a tiny ``AutoencoderTiny`` (TAESD) and putting files into the Hugging Face cache
 are in ``make_tiny_assets``.
@@ -287,6 +289,36 @@ def make_tiny_flux(folder: Path, *, fill: bool = False, guidance_embeds: bool = 
     return folder
 
 
+def make_tiny_controlnet(model: Path, folder: Path) -> Path:
+    """Save a ControlNet for the tiny model in ``model`` (SD 1.5 or SDXL) to ``folder``; returns it.
+
+    ``ControlNetModel.from_unet`` of the model's UNet (its weights copied, as ControlNet training
+    starts), with a conditioning embedding of as many levels as the model's VAE has, so the guide is
+    downscaled like the latents (one stride-2 step fewer than levels). The "zero convolutions" that
+    feed the UNet start at zero in a real ControlNet; here they are small random numbers, so that a
+    guide changes the image as a trained ControlNet's does."""
+    import json
+
+    import torch
+    from diffusers import ControlNetModel, UNet2DConditionModel
+
+    model = Path(model)
+    vae_levels = len(json.loads((model / "vae" / "config.json").read_text())["block_out_channels"])
+    unet = UNet2DConditionModel.from_pretrained(str(model / "unet"))
+    controlnet = ControlNetModel.from_unet(
+        unet, conditioning_embedding_out_channels=tuple(16 * 2**level for level in range(vae_levels))
+    )
+    torch.manual_seed(0)
+    zero_convolutions = [controlnet.controlnet_cond_embedding.conv_out, controlnet.controlnet_mid_block]
+    zero_convolutions += list(controlnet.controlnet_down_blocks)
+    with torch.no_grad():
+        for convolution in zero_convolutions:
+            convolution.weight.normal_(0.0, 0.1)
+            convolution.bias.normal_(0.0, 0.01)
+    controlnet.save_pretrained(Path(folder), safe_serialization=True)
+    return folder
+
+
 def make_tiny_models(outdir: Path) -> tuple[Path, Path]:
     """Write ``outdir/txt2img`` and ``outdir/inpaint`` (SD 1.5 class); returns both folders."""
     outdir = Path(outdir)
@@ -302,5 +334,9 @@ def make_tiny_family_models(outdir: Path) -> tuple[Path, Path]:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python tests/make_tiny_model.py OUTDIR")
-    for path in (*make_tiny_models(Path(sys.argv[1])), *make_tiny_family_models(Path(sys.argv[1]))):
+    out = Path(sys.argv[1])
+    txt2img, inpaint = make_tiny_models(out)
+    sdxl, flux = make_tiny_family_models(out)
+    controlnets = make_tiny_controlnet(txt2img, out / "controlnet"), make_tiny_controlnet(sdxl, out / "controlnet-sdxl")
+    for path in (txt2img, inpaint, sdxl, flux, *controlnets):
         print(path)

@@ -11,7 +11,7 @@ def imported_after(statement: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "module",
-    ["desktop.params", "desktop.metadata", "desktop.gallery", "desktop.engine", "desktop.cli", "desktop.cli_generate"],
+    ["desktop.params", "desktop.metadata", "desktop.gallery", "desktop.engine", "desktop.cli", "desktop.cli.generate"],
 )
 def test_core_modules_import_no_qt(module):
     assert not any(name.startswith("PySide6") for name in imported_after(f"import {module}"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from no_network_child import guarded_env
 
-from desktop.engine.catalog import INPAINT, TXT2IMG, cached_models, default_model, recommended_models
+from desktop.models.catalog import INPAINT, TXT2IMG, cached_models, default_model, recommended_models
 
 pytest_plugins = ["family_models"]  # tiny SDXL and FLUX.1 models
 
@@ -77,7 +77,7 @@ def test_check_prints_a_diagnosis_for_bug_reports(tmp_path, tiny_model):
 
 
 def test_download_question_says_what_how_big_which_licence_and_where():
-    from desktop.engine.catalog import download_plan
+    from desktop.models.catalog import download_plan
 
     plan = download_plan(default_model())
     question = plan.question()
@@ -137,7 +137,7 @@ def test_a_pipeline_is_complete_only_with_every_part_of_its_family(tmp_path, tin
     import json
     import shutil
 
-    from desktop.engine.catalog import missing_pipeline_files
+    from desktop.models.catalog import missing_pipeline_files
 
     flux = tmp_path / "flux"
     shutil.copytree(tiny_flux, flux)
@@ -164,14 +164,14 @@ def test_a_pipeline_is_complete_only_with_every_part_of_its_family(tmp_path, tin
     ],
 )
 def test_the_recommendation_fits_the_computer(device, gpu_gb, expected):
-    from desktop.engine.catalog import recommended_for
+    from desktop.models.catalog import recommended_for
 
     advice = recommended_for(device, gpu_gb * 0.98 * 2**30 if gpu_gb else None)  # cards report a little less
     assert advice.model.id == expected and advice.reason
 
 
 def test_every_recommended_model_says_its_family_needs_and_licence_in_plain_words():
-    from desktop.engine.catalog import download_plan
+    from desktop.models.catalog import download_plan
 
     models = {m.id: m for m in recommended_models()}
     assert {m.family for m in models.values()} == {"sd15", "sdxl", "flux"}
@@ -195,7 +195,7 @@ def test_a_download_fetches_only_what_the_family_needs(tiny_flux, tmp_path, monk
     from conftest import point_huggingface_hub_at
     from local_hub import LocalHub
 
-    from desktop.engine.downloads import download_hub_model
+    from desktop.models.downloads import download_hub_model
 
     repo = tmp_path / "repo"
     shutil.copytree(tiny_flux, repo)

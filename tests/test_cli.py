@@ -118,6 +118,15 @@ def test_missing_model_is_exit_2_with_advice(tmp_path, capsys, data_dir):
     assert not list((data_dir / "images").glob("*.png"))
 
 
+def test_a_folder_that_is_not_a_model_is_bad_input_found_before_loading(tmp_path, capsys, data_dir):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("not a model")
+    assert main(["generate", "--prompt", "fox", "--model", str(folder), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a diffusers model folder" in err and "Loading" not in err and err.count("\n") == 1
+
+
 def test_a_folder_path_that_does_not_exist_is_not_taken_for_a_hub_id(tmp_path, monkeypatch, capsys):
     (tmp_path / "models").mkdir()
     monkeypatch.chdir(tmp_path)
@@ -226,7 +235,7 @@ def test_export_command_writes_and_prints_the_logo_files(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("extra", "message", "code"),
     [
-        (["--palette", "#ffffff", "--palette-lock"], "at least two colours", 2),  # white on white
+        (["--background", "#fff", "--transparent"], "'#fff' is not a colour", 2),
         (["--palette", "orange"], "'orange' in the palette is not a colour", 2),
         (["--wordmark", "Foxly", "--font", "Nonexistent Font Family"], "could not be found", 2),
     ],
@@ -249,7 +258,7 @@ def test_export_command_refuses_to_overwrite(tmp_path, capsys):
     red_disc().save(source)
     out = tmp_path / "o"
     assert main(["export", str(source), "--out", str(out)]) == 0
-    assert main(["export", str(source), "--out", str(out)]) == 1
+    assert main(["export", str(source), "--out", str(out)]) == 2  # as the kit: add --overwrite
     assert "already exist" in capsys.readouterr().err
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop import cli_downloads
 from desktop.app import main
-from desktop.engine.models import DEFAULT_MODEL
+from desktop.cli import downloads as cli_downloads
 from desktop.metadata import read_params
+from desktop.models.references import DEFAULT_MODEL
 
 REPO = "test-org/tiny-sd"
 TINY = ["--steps", "2", "--width", "64", "--height", "64", "--device", "cpu", "--seed", "5"]
@@ -66,7 +66,7 @@ def test_download_command_without_any_stdin_says_how_to_agree(local_hub, monkeyp
 
 
 def test_a_failed_download_is_exit_1_and_not_offered_for_resuming_when_nothing_was_kept(local_hub, capsys, tmp_path):
-    from desktop.engine.library import ModelLibrary
+    from desktop.models.library import ModelLibrary
     from desktop.paths import config_dir
 
     local_hub.status = 500

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from local_hub import CHUNK, snapshot_files
 from no_network_child import guarded_env, network_attempts
 
 from desktop.engine import Engine, choose_device
-from desktop.engine.downloads import (
+from desktop.errors import DownloadCancelled, DownloadFailed, ModelNotAvailable, ModelNotDownloaded
+from desktop.models.downloads import (
     ABANDONED_AFTER_S,
     cached_size,
     delete_cached_model,
@@ -26,8 +28,7 @@ from desktop.engine.downloads import (
     partial_files,
     remove_abandoned_partial_files,
 )
-from desktop.engine.models import cached_hub_folder
-from desktop.errors import DownloadCancelled, DownloadFailed, ModelNotAvailable, ModelNotDownloaded
+from desktop.models.references import cached_hub_folder
 from desktop.params import GenerationParams
 
 REPO = "test-org/tiny-sd"
@@ -45,15 +46,6 @@ def blob_bytes(cache: Path, repo_id: str = REPO) -> int:
     return sum(p.stat().st_size for p in blobs.glob("*") if not p.name.endswith(".incomplete")) if blobs.is_dir() else 0
 
 
-def fetched_files(hub) -> list[str]:
-    """The repo files the hub sent with a GET, in order (one entry per GET)."""
-    return [
-        path.split("/resolve/")[1].split("/", 1)[1]
-        for method, path, _ in hub.requests
-        if method == "GET" and "/resolve/" in path
-    ]
-
-
 def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -62,14 +54,14 @@ def test_a_hub_model_downloads_with_byte_progress_and_makes_the_same_images(loca
     reports = []
     with pytest.raises(ModelNotDownloaded, match="is not downloaded yet"):
         Engine(choose_device("cpu")).load(REPO)  # loading never downloads
-    assert not fetched_files(local_hub)
+    assert not local_hub.fetched_files()
     folder = download_hub_model(REPO, lambda done, total: reports.append((done, total)))
     total = folder_bytes(tiny_model)
     assert reports[-1] == (total, total)
     assert [done for done, _ in reports] == sorted(done for done, _ in reports) and len(reports) > 5
     assert all(t == total for _, t in reports)
     assert same_files(folder, tiny_model) and folder == cached_hub_folder(REPO)
-    assert sorted(fetched_files(local_hub)) == sorted(
+    assert sorted(local_hub.fetched_files()) == sorted(
         str(p.relative_to(tiny_model)) for p in tiny_model.rglob("*") if p.is_file()
     )
     downloaded = Engine(choose_device("cpu"))
@@ -97,7 +89,7 @@ def test_a_cancelled_download_keeps_the_finished_files_and_fetches_only_the_rest
     assert partial_files(REPO) == []  # huggingface_hub removed the file in flight
     kept = blob_bytes(cache)
     assert kept > 0
-    first = set(fetched_files(local_hub))
+    first = set(local_hub.fetched_files())
 
     local_hub.requests.clear()
     local_hub.delay = 0
@@ -106,7 +98,7 @@ def test_a_cancelled_download_keeps_the_finished_files_and_fetches_only_the_rest
     assert same_files(folder, tiny_model)
     missing = folder_bytes(tiny_model) - kept
     assert second[-1] == (missing, missing)  # exactly the bytes that were not kept, counted once
-    again = fetched_files(local_hub)
+    again = local_hub.fetched_files()
     assert len(again) == len(set(again))
     whole_before = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} - set(again)
     assert whole_before and whole_before <= first  # kept files were not fetched again
@@ -125,9 +117,9 @@ def test_a_download_killed_with_the_app_is_finished_by_the_next_run(local_hub, t
     unfinished download was remembered meanwhile."""
     from huggingface_hub import constants
 
-    local_hub.delay = 0.01
+    local_hub.hold_after = CHUNK  # the weight files stop after a chunk: killed surely mid-file, the rest whole
+    big = sorted(str(p.relative_to(tiny_model)) for p in tiny_model.rglob("*") if p.stat().st_size > CHUNK)
     cache = Path(constants.HF_HUB_CACHE)
-    snapshot = cache / "models--test-org--tiny-sd" / "snapshots"
     guard = tmp_path / "guard"
     env = guarded_env(
         guard,
@@ -138,33 +130,33 @@ def test_a_download_killed_with_the_app_is_finished_by_the_next_run(local_hub, t
     env["HF_HUB_OFFLINE"] = "0"  # the child may download, from the hub look-alike on 127.0.0.1 only
     command = [str(Path(sys.executable).parent / "logo-studio"), "download", REPO, "--yes"]
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while len(list(snapshot.rglob("*.safetensors"))) < 1 and time.monotonic() < deadline and child.poll() is None:
+    small = sum(1 for p in tiny_model.rglob("*") if p.is_file()) - len(big)
+    deadline = time.monotonic() + 120
+    while (sorted(local_hub.held) != big or len(snapshot_files(cache, REPO)) < small) and time.monotonic() < deadline:
         time.sleep(0.02)
     child.kill()  # as if the power went off
     child.wait()
-    whole = {str(p.relative_to(next(snapshot.iterdir()))) for p in snapshot.rglob("*") if p.is_file()}
-    assert 0 < len(whole) < 10, whole
+    local_hub.go_on.set()
+    whole = snapshot_files(cache, REPO)
+    assert len(whole) == small and not whole & set(big), whole
     leftovers = partial_files(REPO)
     assert leftovers, "a killed download leaves its partial files behind"
     for path in leftovers:  # as if the app started again a few minutes later
         old = time.time() - ABANDONED_AFTER_S - 1
         os.utime(path, (old, old))
 
-    from desktop.engine.library import ModelLibrary
+    from desktop.models.library import ModelLibrary
 
     library = ModelLibrary(tmp_path / "data" / "config", hub_cache=cache)
     assert library.unfinished_downloads() == [REPO]  # the window offers to resume it
     assert cached_hub_folder(REPO) is None  # and does not mistake the half-download for a model
 
-    local_hub.delay = 0
+    local_hub.hold_after = None
     local_hub.requests.clear()
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert same_files(Path(again.stdout.strip()), tiny_model)
-    fetched = fetched_files(local_hub)
-    assert fetched and not set(fetched) & whole, "files that were whole before the kill are not fetched again"
-    assert len(fetched) == len(set(fetched))
+    assert sorted(local_hub.fetched_files()) == big, "files that were whole before the kill are not fetched again"
     assert partial_files(REPO) == []  # the abandoned partial files are gone
     assert library.unfinished_downloads() == []
     assert network_attempts(guard) == []
@@ -195,7 +187,7 @@ def test_the_token_goes_to_hugging_face_only_never_to_the_host_it_redirects_to(t
         folder = download_hub_model(REPO)
         assert same_files(folder, txt2img)
         assert hub.authorized, "the hub itself is sent the token"
-        assert fetched_files(cdn) and cdn.authorized == []
+        assert cdn.fetched_files() and cdn.authorized == []
 
 
 def test_deleting_a_model_frees_its_files_through_the_cache_api(local_hub, tiny_model):

@@ -10,10 +10,10 @@ import numpy as np
 from PIL import Image
 
 from desktop.app import main
-from desktop.cli import build_parser
-from desktop.cli_generate import _fit_to_family
-from desktop.engine.families import FLUX_DEV, FLUX_SCHNELL, SDXL
+from desktop.cli.generate import _fit_to_family
+from desktop.cli.parser import build_parser
 from desktop.metadata import read_params
+from desktop.models.families import FLUX_DEV, FLUX_SCHNELL, SDXL
 from desktop.params import GenerationParams
 
 pytest_plugins = ["family_models"]  # tiny SDXL and FLUX.1 models

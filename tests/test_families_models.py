@@ -13,8 +13,8 @@ from PIL import Image
 
 from desktop.engine import Engine, choose_device
 from desktop.engine.devices import DeviceChoice, MemorySavers, dtype_for, plan_memory
-from desktop.engine.families import FLUX_DEV, FLUX_SCHNELL, SD15, SDXL, checkpoint_info, folder_info
 from desktop.errors import ModelLoadError, ModelNotAvailable
+from desktop.models.families import FLUX_DEV, FLUX_SCHNELL, SD15, SDXL, checkpoint_info, folder_info
 from desktop.params import GenerationParams
 
 pytest_plugins = ["family_models"]
@@ -78,7 +78,7 @@ def test_a_single_file_sdxl_checkpoint_loads_offline_with_the_configs_in_the_cac
     from huggingface_hub import constants
     from test_catalog import add_to_hub_cache
 
-    from desktop.engine.models import single_file_config_folder
+    from desktop.models.references import single_file_config_folder
 
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
     with pytest.raises(ModelNotAvailable) as caught:
@@ -173,7 +173,7 @@ def test_flux_fill_inpaints_with_its_own_guidance_and_keeps_the_outside(tiny_flu
 def test_flux_schnell_is_a_few_step_model_read_from_its_config(tiny_flux_schnell):
     import diffusers
 
-    from desktop.engine.few_step import FLUX_SCHNELL as PROFILE
+    from desktop.models.few_step import FLUX_SCHNELL as PROFILE
 
     engine = Engine(choose_device("cpu"))
     engine.load(str(tiny_flux_schnell))

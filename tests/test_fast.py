@@ -11,13 +11,13 @@ import pytest
 import torch
 
 from desktop.engine import Engine, choose_device
-from desktop.engine.assets import AssetNotDownloaded
-from desktop.engine.families import FLUX_DEV, FLUX_SCHNELL
-from desktop.engine.fast import adapt_speed
-from desktop.engine.few_step import FLUX_SCHNELL as SCHNELL_PROFILE
-from desktop.engine.loras import LoraNotDownloaded
 from desktop.jobs import Job
+from desktop.models.assets import AssetNotDownloaded
+from desktop.models.families import FLUX_DEV, FLUX_SCHNELL
+from desktop.models.few_step import FLUX_SCHNELL as SCHNELL_PROFILE
+from desktop.models.loras import LoraNotDownloaded
 from desktop.params import GenerationParams, LoraRef
+from desktop.speed import adapt_speed
 
 LCM_LORA, TAESD = "latent-consistency/lcm-lora-sdv1-5", "madebyollin/taesd"
 SIZE = 64
@@ -154,7 +154,7 @@ def test_a_fast_job_lists_what_it_downloads_for_the_download_gate():
 
 
 def test_the_download_question_gives_size_and_licence_of_fast_downloads():
-    from desktop.engine.catalog import download_plan
+    from desktop.models.catalog import download_plan
 
     lora, taesd = download_plan(LCM_LORA).question(), download_plan(TAESD).question()
     assert "about 135 MB" in lora and "Open RAIL++-M" in lora and "commercially: yes" in lora
@@ -165,9 +165,9 @@ def test_loras_and_tiny_autoencoders_download_through_the_models_download_path(f
     from conftest import point_huggingface_hub_at
     from local_hub import LocalHub
 
-    from desktop.engine.downloads import download_hub_model
-    from desktop.engine.loras import lora_file
-    from desktop.engine.models import is_available_locally
+    from desktop.models.downloads import download_hub_model
+    from desktop.models.loras import lora_file
+    from desktop.models.references import is_available_locally
 
     lora_repo = tmp_path / "lora-repo"
     lora_repo.mkdir()

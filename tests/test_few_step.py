@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.engine import Engine, choose_device
-from desktop.engine.few_step import LCM, LIGHTNING, TURBO, adapt, detect
+from desktop.models.few_step import LCM, LIGHTNING, TURBO, adapt, detect, detect_lora
 from desktop.params import GenerationParams
 
 
@@ -89,3 +89,112 @@ def test_the_command_line_adapts_to_a_few_step_model_as_the_window_does(lcm_mode
     with Image.open(out.split()[0]) as image:
         params = read_params(image)
     assert (params.steps, params.guidance, params.scheduler) == (4, 1.0, "LCM")
+
+
+# --- what the user's folders are called never makes a model or LoRA few-step -----------------
+
+# The paths of issue 23: words inside a user's or a folder's name.
+ISSUE_PATHS = ["home/tcdavis", "Users/hyperion", "home/alcmena", "data/turbotax-backup"]
+
+
+@pytest.mark.parametrize("folder", ISSUE_PATHS)
+def test_words_in_the_folders_above_a_model_or_lora_are_not_its_name(folder):
+    assert detect_lora(f"/{folder}/loras/flat-logo.safetensors") is None
+    assert detect(f"/{folder}/models/logo-model", "PNDMScheduler") is None
+    assert detect(f"/{folder}/models/dreamshaper_8.safetensors", "EulerDiscreteScheduler") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "steps"),
+    [
+        ("latent-consistency/lcm-lora-sdv1-5", "LCM", 4),
+        ("/home/me/loras/LCM_LoRA_SD15.safetensors", "LCM", 4),
+        ("h1t/TCD-SD15-LoRA", "TCD", 4),
+        ("ByteDance/Hyper-SD/Hyper-SD15-8steps-lora.safetensors", "Hyper-SD", 8),
+        ("ByteDance/SDXL-Lightning/sdxl_lightning_4step_lora.safetensors", "Lightning", 4),
+        ("/loras/flat-logo.safetensors", None, None),
+        ("/loras/tcdavis-style.safetensors", None, None),  # a word that starts like one is another word
+        ("/loras/hyperion.safetensors", None, None),
+    ],
+)
+def test_a_lora_is_few_step_by_the_words_of_its_own_name(name, kind, steps):
+    profile = detect_lora(name)
+    assert (profile.kind, profile.steps) == (kind, steps) if kind else profile is None
+
+
+@pytest.mark.parametrize(
+    ("model", "profile"),
+    [
+        ("/models/dreamshaperXL_lightningDPMSDE.safetensors", LIGHTNING),  # Civitai's capitalised words
+        ("SimianLuo/LCM_Dreamshaper_v7", LCM),
+        ("/data/turbotax-backup/sdxl-turbo", TURBO),
+        ("/models/turbotax.safetensors", None),
+    ],
+)
+def test_a_model_is_few_step_by_the_words_of_its_own_name(model, profile):
+    assert detect(model, "EulerDiscreteScheduler") == profile
+
+
+@pytest.fixture(scope="module")
+def users_folders(tiny_model, tmp_path_factory):
+    """For each folder of the issue, a copy of the tiny model and a style LoRA inside it."""
+    import make_tiny_assets as tiny
+
+    root = tmp_path_factory.mktemp("users")
+    made = {}
+    for folder in ISSUE_PATHS:
+        model = root / folder / "models" / "logo-model"
+        shutil.copytree(tiny_model, model)
+        lora = tiny.make_tiny_lora(tiny_model, root / folder / "loras" / "flat-logo.safetensors", seed=4)
+        made[folder] = (model, lora)
+    return made
+
+
+@pytest.mark.parametrize("folder", ISSUE_PATHS)
+def test_a_quality_job_under_such_a_folder_keeps_the_users_sampler_steps_and_guidance(users_folders, folder, tmp_path):
+    from desktop.gallery import GalleryStore
+    from desktop.jobs import Job, run_job
+    from desktop.params import LoraRef
+
+    model, lora = users_folders[folder]
+    engine = Engine(choose_device("cpu"))
+    engine.load(str(model))
+    assert engine.few_step is None
+    params = GenerationParams(
+        "fox",
+        model=str(model),
+        scheduler="DDIM",
+        steps=14,
+        guidance=6.5,
+        width=64,
+        height=64,
+        seed=3,
+        loras=(LoraRef(str(lora), 0.8),),
+    )
+    warnings = []
+    [item] = run_job(engine, GalleryStore(tmp_path / "gallery"), Job(params), on_warning=warnings.append)
+    assert (item.params.scheduler, item.params.steps, item.params.guidance) == ("DDIM", 14, 6.5)
+    assert warnings == []
+    assert not engine._loras["base"].fused  # a style LoRA runs through its adapters, unfused
+
+
+def test_a_renamed_few_step_lora_is_known_by_its_content_or_the_name_inside_it(tiny_model, tmp_path, monkeypatch):
+    import hashlib
+
+    import make_tiny_assets as tiny
+    from safetensors.torch import load_file, save_file
+
+    from desktop.models import loras
+
+    copy = tiny.make_tiny_lora(tiny_model, tmp_path / "downloads" / "pytorch_lora_weights.safetensors")
+    assert loras.few_step_lora(str(copy)) is None
+    known = {(copy.stat().st_size, hashlib.sha256(copy.read_bytes()).hexdigest()): LCM}
+    monkeypatch.setattr(loras, "KNOWN_LORAS", known)  # as the real LCM-LoRA files are known
+    assert loras.few_step_lora(str(copy)) == LCM
+    assert loras.inspect_lora(str(copy)).few_step == LCM
+
+    trained = tmp_path / "flat.safetensors"
+    save_file(load_file(str(copy)), str(trained), metadata={"ss_output_name": "sdxl_lightning_4step"})
+    assert loras.few_step_lora(str(trained)).steps == 4
+    save_file(load_file(str(copy)), str(trained), metadata={"ss_output_name": "tcdavis_flat_logo"})
+    assert loras.few_step_lora(str(trained)) is None

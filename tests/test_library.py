@@ -6,9 +6,9 @@ import json
 import pytest
 from test_catalog import add_to_hub_cache
 
-from desktop.engine.catalog import INPAINT, TXT2IMG, default_model
-from desktop.engine.library import DOWNLOAD_PAUSED, MISSING, NOT_DOWNLOADED, READY, ModelLibrary
 from desktop.errors import ModelLoadError, ModelNotAvailable, UnsafeModelFormat
+from desktop.models.catalog import INPAINT, TXT2IMG, default_model
+from desktop.models.library import DOWNLOAD_PAUSED, MISSING, NOT_DOWNLOADED, READY, ModelLibrary
 
 pytest_plugins = ["family_models"]  # tiny SDXL and FLUX.1 models
 

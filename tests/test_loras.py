@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from desktop.engine import Engine, choose_device
-from desktop.engine.loras import LoraDoesNotFit, LoraNotDownloaded, autov3
 from desktop.errors import UnsafeModelFormat
+from desktop.models.loras import LoraDoesNotFit, LoraNotDownloaded, autov3
 from desktop.params import GenerationParams, LoraRef
 
 pytest_plugins = ["family_models"]
@@ -40,6 +40,58 @@ def loras(tiny_model, tmp_path_factory):
         "lcm": tiny.make_tiny_lora(
             tiny_model, folder / "my-lcm-lora.safetensors", seed=9, rank=8, targets=tiny.LCM_LORA_TARGETS
         ),
+    }
+
+
+def peft_lora(model_folder, path, *, rank: int, alpha: float, dora: bool = False, seed: int = 0):
+    """A random LoRA over LCM-LoRA's layers (3x3 convolutions included) in diffusers' own format, its
+    alpha (and DoRA) recorded in the file's adapter metadata as diffusers' training scripts save it."""
+    import diffusers
+    import make_tiny_assets as tiny
+    from peft import LoraConfig, get_peft_model_state_dict
+
+    unet = diffusers.UNet2DConditionModel.from_pretrained(str(model_folder / "unet"))
+    config = LoraConfig(
+        r=rank, lora_alpha=alpha, use_dora=dora, init_lora_weights=False, target_modules=list(tiny.LCM_LORA_TARGETS)
+    )
+    unet.add_adapter(config)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():  # small random factors, and magnitudes off the weights' norms: every part counts
+        for name, parameter in unet.named_parameters():
+            if ".lora_A." in name or ".lora_B." in name:
+                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.05)
+            elif "lora_magnitude_vector" in name:
+                parameter.mul_(1 + 0.2 * torch.randn(parameter.shape, generator=generator))
+    diffusers.StableDiffusionPipeline.save_lora_weights(
+        str(path.parent),
+        unet_lora_layers=get_peft_model_state_dict(unet),
+        unet_lora_adapter_metadata=config.to_dict(),
+        weight_name=path.name,
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def scaled_loras(tiny_model, tmp_path_factory):
+    """Few-step-named LoRAs whose scale is not 1 (alpha 10 over rank 4), a plain one and a DoRA one."""
+    folder = tmp_path_factory.mktemp("scaled")
+    return {
+        "plain": peft_lora(tiny_model, folder / "scaled-lcm-lora.safetensors", rank=4, alpha=10, seed=11),
+        "dora": peft_lora(tiny_model, folder / "dora-lcm-lora.safetensors", rank=4, alpha=6, dora=True, seed=12),
+    }
+
+
+def lcm_image(pipe):
+    import diffusers
+
+    pipe.scheduler = diffusers.LCMScheduler.from_config(pipe.scheduler.config)
+    return diffusers_image(pipe, guidance=1.0)
+
+
+def unet_base_weights(pipe) -> dict:
+    """The UNet's own weights by their names without PEFT's ``base_layer`` (LoRA layers' originals)."""
+    return {
+        name.replace(".base_layer", ""): value for name, value in pipe.unet.state_dict().items() if "lora" not in name
     }
 
 
@@ -241,3 +293,85 @@ def test_a_hub_lora_is_used_from_the_cache_and_named_when_it_is_not_there(lora_e
     from_hub = next(lora_engine.generate(request(loras=(LoraRef("someone/logo-lora", 0.5),)))).image
     from_file = next(lora_engine.generate(request(loras=(LoraRef(str(loras["diffusers"]), 0.5),)))).image
     assert np.array_equal(pixels(from_hub), pixels(from_file))
+
+
+def test_a_fused_lora_of_scale_alpha_over_rank_and_its_weight_matches_fuse_lora(lora_engine, tiny_model, scaled_loras):
+    lora = scaled_loras["plain"]
+    ours = next(lora_engine.generate(request(loras=(LoraRef(str(lora), 0.7),), scheduler="LCM", guidance=1.0)))
+    assert lora_engine._loras["base"].fused
+    expected = lcm_image(diffusers_pipe(tiny_model, {lora: 0.7}, fuse=True))
+    assert np.array_equal(pixels(ours.image), pixels(expected))
+    unscaled = lcm_image(diffusers_pipe(tiny_model, {lora: 1 / 2.5}, fuse=True))  # the scale shows in the pixels
+    assert not np.array_equal(pixels(ours.image), pixels(unscaled))
+
+
+def test_every_fused_delta_is_pefts_with_alpha_over_rank_and_the_weight(tiny_model, scaled_loras):
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    from desktop.engine.lora_adapters import _delta, _plain_delta
+
+    unet = diffusers_pipe(tiny_model, {scaled_loras["plain"]: -0.6}).unet
+    layers = [m for m in unet.modules() if isinstance(m, BaseTunerLayer) and "a0" in m.lora_A]
+    convolutions = [m for m in layers if tuple(m.get_base_layer().weight.shape[2:]) == (3, 3)]
+    assert len(convolutions) >= 4 and all(_plain_delta(m, "a0") for m in layers)
+    assert {m.scaling["a0"] for m in layers} == {10 / 4 * -0.6}
+    for module in layers:
+        assert torch.equal(_delta(module, "a0"), module.get_delta_weight("a0"))
+
+
+def test_a_dora_lora_is_fused_like_fuse_lora_and_unfused_to_the_models_own_weights(tiny_model, scaled_loras):
+    import warnings
+
+    engine = Engine(choose_device("cpu"))
+    engine.load(str(tiny_model))
+    own = {name: value.clone() for name, value in unet_base_weights(engine.pipeline("txt2img")).items()}
+    plain = pixels(next(engine.generate(request(scheduler="LCM", guidance=1.0))).image)
+    # DoRA alone, then with a plain LoRA on the same layers: PEFT merges those in turn, the plain one in place
+    for chosen in ({scaled_loras["dora"]: 0.8}, {scaled_loras["plain"]: 0.5, scaled_loras["dora"]: -0.7}):
+        refs = tuple(LoraRef(str(path), weight) for path, weight in chosen.items())
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ours = next(engine.generate(request(loras=refs, scheduler="LCM", guidance=1.0)))
+        # Loading the second file with the first fused would make PEFT unmerge it, subtracting every delta
+        assert not [w for w in caught if "model is merged" in str(w.message)]
+        assert engine._loras["base"].fused
+        expected = lcm_image(diffusers_pipe(tiny_model, chosen, fuse=True))
+        assert np.array_equal(pixels(ours.image), pixels(expected))
+        assert not np.array_equal(pixels(ours.image), plain)
+    assert np.array_equal(pixels(next(engine.generate(request(scheduler="LCM", guidance=1.0))).image), plain)
+    assert not engine._loras["base"].fused
+    after = unet_base_weights(engine.pipeline("txt2img"))
+    assert after.keys() == own.keys()
+    assert all(torch.equal(after[name], own[name]) for name in own)  # bit for bit: nothing of the LoRAs left
+
+
+def test_after_memory_savers_offload_a_fused_lora_the_models_own_weights_run_every_later_job(
+    tiny_model, loras, monkeypatch
+):
+    """Out of memory with a few-step LoRA fused turns CPU offload on. Accelerate keeps a copy of the
+    weights it finds and loads it into each layer before the layer runs, so a LoRA still fused then
+    would stay in every later job whatever the engine puts back. Diffusers offloads only to an
+    accelerator, so here accelerate's own offload runs with the CPU as its device, as diffusers calls it."""
+    from accelerate import cpu_offload
+
+    from desktop.engine import devices
+
+    def sequential_offload(pipe):  # diffusers' enable_sequential_cpu_offload, the CPU as the device
+        for component in pipe.components.values():
+            if isinstance(component, torch.nn.Module):
+                cpu_offload(component, torch.device("cpu"), offload_buffers=len(component._parameters) > 0)
+
+    engine = Engine(choose_device("cpu"))
+    engine.load(str(tiny_model))
+    plain = pixels(next(engine.generate(request())).image)
+    lcm = request(loras=(LoraRef(str(loras["lcm"]), 1.0),), scheduler="LCM", guidance=1.0)
+    next(engine.generate(lcm))
+    assert engine._loras["base"].fused
+    pipe = engine.pipeline("txt2img")
+    monkeypatch.setattr(pipe, "enable_sequential_cpu_offload", lambda: sequential_offload(pipe))
+    short = devices.MemorySavers(cpu_offload=True, sequential_offload=True)
+    monkeypatch.setattr(devices.MemorySavers, "for_device", classmethod(lambda cls, *args, **kwargs: short))
+    assert engine.enable_memory_savers() and hasattr(pipe.unet, "_hf_hook")  # offloaded
+    assert np.array_equal(pixels(next(engine.generate(request())).image), plain)
+    unfused = lcm_image(diffusers_pipe(tiny_model, {loras["lcm"]: 1.0}))  # short of memory: LoRAs run unfused
+    assert np.array_equal(pixels(next(engine.generate(lcm)).image), pixels(unfused))

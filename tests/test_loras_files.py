@@ -10,7 +10,9 @@ from PIL import Image
 from safetensors.torch import save_file
 
 from desktop.app import main
-from desktop.engine.loras import (
+from desktop.errors import InvalidParameters
+from desktop.metadata import parse_a1111_text, png_info, read_params, to_a1111_text
+from desktop.models.loras import (
     apply_prompt_loras,
     autov3,
     detect_family,
@@ -18,8 +20,6 @@ from desktop.engine.loras import (
     list_loras,
     split_prompt,
 )
-from desktop.errors import InvalidParameters
-from desktop.metadata import parse_a1111_text, png_info, read_params, to_a1111_text
 from desktop.params import GenerationParams, LoraRef
 
 pytest_plugins = ["family_models"]

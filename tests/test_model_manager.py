@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from test_window import generate, stroke, wait_idle
 
 from desktop.app import build_window
-from desktop.engine.catalog import INPAINT
-from desktop.engine.library import DOWNLOAD_PAUSED, READY
+from desktop.models.catalog import INPAINT
+from desktop.models.library import DOWNLOAD_PAUSED, READY
 
 REPO = "test-org/tiny-sd"
 TIMEOUT = 60_000
@@ -81,16 +81,15 @@ def test_adding_a_wrong_model_explains_why_and_keeps_the_list(qtbot, tmp_path, t
     assert manager.table.rowCount() == rows and manager.hub_edit.text() == "not a model id"
 
 
-def fetched(hub) -> list[str]:
-    return [
-        path.split("/resolve/")[1].split("/", 1)[1] for m, path, _ in hub.requests if m == "GET" and "/resolve/" in path
-    ]
-
-
 def test_a_download_is_cancelled_in_the_manager_and_resumed_after_a_restart(qtbot, tmp_path, tiny_model, local_hub):
     from huggingface_hub import constants
+    from local_hub import CHUNK, snapshot_files
 
-    local_hub.delay = 0.2  # several seconds for the tiny model: time to press Cancel, even on a busy machine
+    # The weight files stop after their first chunk until Cancel is seen; the small files finish.
+    local_hub.hold_after = CHUNK
+    files = {str(p.relative_to(tiny_model)): p.stat().st_size for p in tiny_model.rglob("*") if p.is_file()}
+    held = sorted(name for name, size in files.items() if size > CHUNK)
+    small = set(files) - set(held)
     config = tmp_path / "config"
     window = build_window(tmp_path / "gallery", model=str(tiny_model), device="cpu", config_dir=config)
     qtbot.addWidget(window)
@@ -105,18 +104,21 @@ def test_a_download_is_cancelled_in_the_manager_and_resumed_after_a_restart(qtbo
     assert status_of(manager, REPO) == "Not downloaded" and manager.download_button.isEnabled()
     qtbot.mouseClick(manager.download_button, Qt.MouseButton.LeftButton)
     assert questions and REPO in questions[0] and "disk space" in questions[0]  # asked before anything moved
+    cache = Path(constants.HF_HUB_CACHE)
+    qtbot.waitUntil(lambda: sorted(local_hub.held) == held and snapshot_files(cache, REPO) == small, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: status_of(manager, REPO).startswith("Downloading:"), timeout=TIMEOUT)
     assert " of " in manager.progress_bar.format() and manager.progress_bar.isVisible()
     assert window.download_label.isVisible() and REPO in window.download_label.text()
     qtbot.mouseClick(manager.cancel_button, Qt.MouseButton.LeftButton)
+    assert window.files_host.downloader.cancel_event(REPO).is_set()
+    local_hub.go_on.set()  # the next chunk meets the cancel
     qtbot.waitUntil(lambda: status_of(manager, REPO).startswith("Download paused"), timeout=TIMEOUT)
     assert manager.download_button.text() == "Resume download"
     window.close()
-    snapshot = next((Path(constants.HF_HUB_CACHE) / "models--test-org--tiny-sd" / "snapshots").iterdir())
-    kept = {str(p.relative_to(snapshot)) for p in snapshot.rglob("*") if p.is_file()}
-    assert kept, "the files that finished before the cancel are kept"
+    kept = snapshot_files(cache, REPO)
+    assert kept == small, "the files that finished before the cancel are kept, the others are not"
 
-    local_hub.delay = 0
+    local_hub.hold_after = None
     local_hub.requests.clear()
     again = build_window(tmp_path / "gallery", model=str(tiny_model), device="cpu", config_dir=config)
     qtbot.addWidget(again)
@@ -128,14 +130,13 @@ def test_a_download_is_cancelled_in_the_manager_and_resumed_after_a_restart(qtbo
     assert again.library.unfinished_downloads() == []
     assert any(entry.ref == REPO and entry.state == READY for entry in again.models.entries)
     assert len(questions) == 1  # resuming a download agreed to before does not ask again
-    after = fetched(local_hub)
-    assert after and not set(after) & kept  # only what was missing was fetched after the restart
-    assert len(after) == len(set(after))
+    after = local_hub.fetched_files()
+    assert sorted(after) == held  # only what was missing was fetched after the restart
 
 
 def test_removing_a_downloaded_model_can_delete_its_files(qtbot, tmp_path, tiny_model, local_hub):
-    from desktop.engine.downloads import download_hub_model
-    from desktop.engine.models import cached_hub_folder
+    from desktop.models.downloads import download_hub_model
+    from desktop.models.references import cached_hub_folder
 
     download_hub_model(REPO)
     window = build_window(tmp_path / "gallery", model=str(tiny_model), device="cpu", config_dir=tmp_path / "config")

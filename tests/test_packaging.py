@@ -1,7 +1,8 @@
-"""Packaging: the installed app's smoke test (every run), the checks build.py runs on a bundle
-(glibc floor, torch build, dead weight: pure functions, tested on fakes and real ELF files), the
-Linux install script's desktop entry, and the PyInstaller build itself, which takes minutes and
-runs only where PyInstaller is installed (`make package` installs it; otherwise it is skipped)."""
+"""Packaging: the app started as a bundle starts (PyInstaller's frozen start, a 64 px job through
+its engine process: every run), the checks build.py runs on a bundle (glibc floor, torch build,
+dead weight, the environment the built app is checked in: pure functions, tested on fakes and
+real ELF files) and the Linux install script's desktop entry. Building the bundle itself takes
+minutes and 900 MB: `make package` builds and checks it (see packaging/README.md)."""
 
 import configparser
 import importlib.util
@@ -43,11 +44,42 @@ def build_script(monkeypatch):
 # --- the installed app ------------------------------------------------------------------------
 
 
-def test_the_installed_app_starts_loads_a_model_and_shows_its_window(tmp_path, tiny_model):
+# The app as PyInstaller starts it: sys.frozen, sys.executable being the app itself, and
+# PyInstaller's multiprocessing runtime hook (pyi_rth_multiprocessing), which answers the
+# freeze_support() call at the top of desktop.app.main: the app's own executable, started again,
+# serves as multiprocessing's resource tracker (-c ...) and as the engine process
+# (--multiprocessing-fork ...). Then main.py, the bundle's entry script.
+FROZEN_APP = """#!{python}
+import os, sys
+sys.frozen, sys.executable = True, os.path.abspath(__file__)
+import multiprocessing, multiprocessing.spawn, runpy
+
+
+def freeze_support():
+    if len(sys.argv) >= 3 and sys.argv[-2] == "-c" and "multiprocessing.resource_tracker" in sys.argv[-1]:
+        exec(sys.argv[-1])
+        sys.exit()
+    if multiprocessing.spawn.is_forking(sys.argv):
+        with open(os.environ["ENGINE_STARTS"], "a") as starts:
+            starts.write(" ".join([os.path.basename(sys.executable), sys.argv[1]]) + "\\n")
+        kwds = dict(arg.split("=", 1) for arg in sys.argv[2:])
+        multiprocessing.spawn.spawn_main(**{{k: None if v == "None" else int(v) for k, v in kwds.items()}})
+        sys.exit()
+
+
+multiprocessing.freeze_support = multiprocessing.spawn.freeze_support = freeze_support
+if __name__ == "__main__":
+    runpy.run_path({main!r}, run_name="__main__")
+"""
+
+
+def test_the_app_started_as_a_bundle_runs_a_job_through_its_engine_process(tmp_path, tiny_model):
     from PIL import Image
 
-    script = shutil.which("logo-studio", path=str(Path(sys.executable).parent))
-    assert script, "no logo-studio entry point next to this Python: install the project (make test does)"
+    assert shutil.which("logo-studio", path=str(Path(sys.executable).parent)), "install the project (make test does)"
+    app = tmp_path / "logo-studio"
+    app.write_text(FROZEN_APP.format(python=sys.executable, main=str(ROOT / "main.py")))
+    app.chmod(0o755)
     guard = tmp_path / "guard"
     env = guarded_env(guard)
     env.pop("LOGO_STUDIO_ENGINE", None)  # the app's own path: the engine in a process of its own
@@ -57,19 +89,24 @@ def test_the_installed_app_starts_loads_a_model_and_shows_its_window(tmp_path, t
         HF_HOME=str(tmp_path / "hf-home"),
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         XDG_CACHE_HOME=str(tmp_path / "cache"),
+        ENGINE_STARTS=str(tmp_path / "engine-starts"),
     )
     shot = tmp_path / "window.png"
-    command = [script, "--model", str(tiny_model), "--smoke-test", str(shot)]
+    command = [str(app), "--model", str(tiny_model), "--smoke-test", str(shot)]
     run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert f"Model loaded: {tiny_model}" in run.stdout
+    made = re.search(r"Generated a 64 px image through the engine process: (.+\.png)", run.stdout)
+    assert made, run.stdout
+    with Image.open(made[1]) as image:
+        assert image.size == (64, 64) and Path(made[1]).is_relative_to(tmp_path / "data")
+    assert (tmp_path / "engine-starts").read_text() == "logo-studio --multiprocessing-fork\n"  # the app, once
     shown = re.search(r"Window shown: (\d+)x(\d+)", run.stdout)
     assert shown, run.stdout
-    assert shot.stat().st_size > 0
     with Image.open(shot) as png:
         assert png.format == "PNG" and png.size == (int(shown[1]), int(shown[2]))
         assert png.width >= 600 and png.height >= 400
-    assert guarded_processes(guard) >= 1 and network_attempts(guard) == []
+    assert guarded_processes(guard) >= 2 and network_attempts(guard) == []  # the app and its engine process
 
 
 def test_child_processes_given_the_guard_cannot_reach_the_network(tmp_path):
@@ -381,24 +418,21 @@ def test_the_installed_desktop_entry_starts_the_app_from_a_home_with_spaces(tmp_
     assert not (data / "applications" / "logo-studio.desktop").exists() and not (data / "logo-studio").exists()
 
 
-# --- the PyInstaller build (optional) ---------------------------------------------------------
+# --- the built app's check ---------------------------------------------------------------------
 
 
-def test_the_built_app_starts_and_shows_its_window(tmp_path, tiny_model):
-    pytest.importorskip("PyInstaller", reason="PyInstaller is not installed: `make package` builds and checks the app")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    build = subprocess.run(
-        [sys.executable, str(PACKAGING / "build.py"), "--check", "--model", str(tiny_model)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    assert "Device: CPU" in build.stdout and f"Model loaded: {tiny_model}" in build.stdout
-    assert "Window shown:" in build.stdout and (ROOT / "dist" / "smoke-test-window.png").is_file()
-    assert "Generated a 64 px image with the built app." in build.stdout
-    assert "Bundled torch: " in build.stdout
-    if LINUX:
-        assert "GLIBC: highest version required" in build.stdout
+def test_the_built_app_is_checked_in_an_environment_of_its_own(build_script, tmp_path):
+    outside = {
+        "PATH": "/usr/bin",
+        "HOME": "/home/me",
+        "LOGO_STUDIO_ENGINE": "in-process",  # the test suite's: the bundle must run its engine process
+        "PYTHONPATH": "/work/repo",
+        "VIRTUAL_ENV": "/work/repo/.venv",
+        "HF_HOME": "/home/me/.cache/huggingface",
+        "LOGO_STUDIO_DATA_DIR": "/home/me/logos",
+    }
+    env = build_script.app_environment(tmp_path, outside)
+    assert env["PATH"] == "/usr/bin" and env["HOME"] == "/home/me"
+    assert not {"LOGO_STUDIO_ENGINE", "PYTHONPATH", "VIRTUAL_ENV"} & set(env)
+    assert env["LOGO_STUDIO_DATA_DIR"] == str(tmp_path / "data") and env["HF_HOME"] == str(tmp_path / "hf")
+    assert env["HF_HUB_OFFLINE"] == "1"

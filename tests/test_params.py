@@ -104,7 +104,7 @@ def test_from_dict_rejects_wrong_types_naming_the_field(data, field):
 
 
 def test_family_defaults_are_applied_only_to_the_fields_asked_for():
-    from desktop.engine.families import FLUX_DEV, FLUX_SCHNELL, SD15, SDXL
+    from desktop.models.families import FLUX_DEV, FLUX_SCHNELL, SD15, SDXL
 
     params = GenerationParams("fox", steps=12, guidance=2.0, width=640, height=512)
     assert FLUX_DEV.apply_defaults(params) == dataclasses.replace(

@@ -131,8 +131,8 @@ def test_gallery_kinds_say_what_made_each_item(tmp_path):
 
 
 def test_the_job_queue_runs_a_job_on_the_worker_and_reports_how_it_ended(qtbot, tmp_path, tiny_model):
-    from desktop.engine.library import ModelLibrary
     from desktop.jobs import Job
+    from desktop.models.library import ModelLibrary
     from desktop.state.jobs import DONE, FAILED, JobsModel
     from desktop.workers.download_gate import DownloadGate
     from desktop.workers.generation_worker import WorkerHost
@@ -167,8 +167,8 @@ def test_the_download_gate_asks_for_a_lora_file_from_hugging_face_before_the_job
 ):
     from huggingface_hub import constants
 
-    from desktop.engine.library import ModelLibrary
     from desktop.jobs import Job
+    from desktop.models.library import ModelLibrary
     from desktop.params import LoraRef
     from desktop.workers.download_gate import DownloadGate
     from desktop.workers.model_files_worker import ModelFilesHost
@@ -178,12 +178,12 @@ def test_the_download_gate_asks_for_a_lora_file_from_hugging_face_before_the_job
     files = ModelFilesHost(ModelLibrary(tmp_path / "config"))
     asked = []
     gate = DownloadGate(files, lambda plan: asked.append(plan.id) or False)
-    ready, dropped = recorder(gate.jobReady), recorder(gate.jobDropped)
+    ready, declined = recorder(gate.jobReady), recorder(gate.jobDeclined)
     files.start()
     try:
         lora = LoraRef("test-org/styles/flat-icon.safetensors", 0.8)
         gate.submit(Job(GenerationParams("fox", model=str(tiny_model), loras=(lora,))))
-        qtbot.waitUntil(lambda: len(dropped) == 1, timeout=30_000)
+        qtbot.waitUntil(lambda: len(declined) == 1, timeout=30_000)
         assert asked == ["test-org/styles/flat-icon.safetensors"] and ready == []
         gate.submit(Job(GenerationParams("fox", model=str(tiny_model))))  # nothing from the hub: straight on
         qtbot.waitUntil(lambda: len(ready) == 1, timeout=30_000)

@@ -75,7 +75,7 @@ def test_the_controls_follow_the_family_and_a_switch_brings_its_defaults(qtbot, 
     assert not window.advanced.negative_edit.isEnabled()
     assert "takes no negative prompt" in window.advanced.negative_edit.placeholderText()
     assert (window.request.width, window.request.height) == (1024, 1024)  # FLUX.1's own default size
-    notice = window.notices.get(n.MODEL).text
+    notice = window.notices.get(n.SETTINGS).text
     assert "FLUX.1" in notice and "takes no negative prompt" in notice
     shapes = [action.text() for action in window.advanced.aspect_button.actions()]
     assert any("1216×832" in text for text in shapes)

@@ -42,7 +42,8 @@ def test_a_lora_file_dropped_on_the_window_is_listed_weighted_and_changes_the_im
     window.actions.open_image_file(str(lora))  # what dropping the file on the canvas does
     rows = window.loras.findChildren(QWidget, "loraRow")
     assert len(rows) == 1
-    assert rows[0].findChild(QLabel, "loraName").text() == "flat-icon · Stable Diffusion 1.5"
+    assert rows[0].findChild(QLabel, "loraName").text() == "flat-icon"
+    assert rows[0].findChild(QLabel, "loraFamily").text() == "· Stable Diffusion 1.5"
     rows[0].findChild(QWidget, "loraWeightSlider").setValue(80)
     assert window.request.loras[0].weight == 0.8
     styled = generate(qtbot, window)
@@ -81,7 +82,7 @@ def test_a_lora_of_another_family_is_marked_and_refused_in_words(qtbot, tmp_path
     window = open_window(qtbot, tmp_path, tiny_model)
     qtbot.waitUntil(lambda: window.models.family is not None, timeout=90_000)
     window.loras.add(str(sdxl_lora))
-    label = window.loras.findChild(QLabel, "loraName")
+    label = window.loras.findChild(QLabel, "loraFamily")
     assert "SDXL" in label.text() and "⚠" in label.text()
     generate(qtbot, window)
     error = window.notices.text(n.ERROR)
@@ -98,15 +99,15 @@ def test_fast_without_its_few_step_lora_offers_the_download_and_fetches_nothing_
     qtbot.mouseClick(window.brief.fast_radio, Qt.MouseButton.LeftButton)
     assert window.request.speed == "fast"
     # Choosing Fast is enough for the window to offer what Fast needs, before any Generate.
-    qtbot.waitUntil(lambda: window.notices.get(n.DOWNLOAD) is not None, timeout=30_000)
-    notice = window.notices.get(n.DOWNLOAD)
+    qtbot.waitUntil(lambda: window.notices.get(n.NEEDS) is not None, timeout=30_000)
+    notice = window.notices.get(n.NEEDS)
     assert notice.links and 'href="download:latent-consistency/lcm-lora-sdv1-5"' in notice.text
     assert not asked
     before = len(window.store.items())
     generate(qtbot, window)  # Generate asks first, with the size and licence
     assert len(asked) == 1 and "LCM-LoRA" in asked[0] and "135 MB" in asked[0] and "Licence" in asked[0]
     assert len(window.store.items()) == before and not window.notices.text(n.ERROR)
-    assert not [path for method, path, _ in local_hub.requests if "/resolve/" in path]
+    assert local_hub.requests == []  # no request at all: not a file, not the repo's size or file list
 
 
 def test_choosing_fast_gets_it_ready_before_generate_with_the_same_image(qtbot, tmp_path, tiny_model, fast_cache):

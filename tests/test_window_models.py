@@ -25,18 +25,15 @@ def open_window(qtbot, tmp_path, model, config="config"):
     return window
 
 
-def downloads_fetched(hub) -> list[str]:
-    return [path for method, path, _ in hub.requests if method == "GET" and "/resolve/" in path]
-
-
 def test_generate_with_a_model_not_downloaded_asks_then_downloads_then_generates(qtbot, tmp_path, local_hub):
     window = open_window(qtbot, tmp_path, REPO)
-    questions = []
-    window.ask = lambda title, text: questions.append(text) or True
+    questions, before_consent = [], []
+    window.ask = lambda title, text: questions.append(text) or before_consent.extend(local_hub.requests) or True
     qtbot.waitUntil(lambda: REPO in window.models.available, timeout=JOB_TIMEOUT)  # checked on the files worker
     window.brief.prompt_edit.setPlainText("fox logo")
     qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
     assert len(questions) == 1 and REPO in questions[0] and "disk space" in questions[0]
+    assert before_consent == []  # nothing asked of the hub before the user agreed, not even the file list
     qtbot.waitUntil(lambda: len(window.store) == 1, timeout=JOB_TIMEOUT)
     wait_idle(qtbot, window)
     [item] = window.store.items()
@@ -51,8 +48,10 @@ def test_a_refused_download_fetches_nothing_and_is_not_offered_at_the_next_start
     window.brief.prompt_edit.setPlainText("fox logo")
     qtbot.mouseClick(window.run_panel.generate_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
-    assert window.run_panel.progress_bar.format() == "Not started." and len(window.store) == 0
-    assert downloads_fetched(local_hub) == []
+    assert (
+        window.run_panel.progress_bar.format() == "Not started: the download was declined." and len(window.store) == 0
+    )
+    assert local_hub.requests == []  # no request at all
     window.close()
 
     again = open_window(qtbot, tmp_path, REPO)
@@ -79,6 +78,7 @@ def test_checking_a_model_does_not_wait_behind_a_running_job(qtbot, tmp_path, ti
     try:
         missing = str(tmp_path / "no-such-model")
         window.model_combo.setEditText(missing)
+        window.model_combo.lineEdit().editingFinished.emit()  # Enter, or leaving the box
         qtbot.waitUntil(lambda: f"There is no model at {missing}" in window.notices.text(), timeout=5000)
         assert "Press Generate to download" not in window.notices.text()
         assert window.host.pending  # the job is still running

@@ -3,16 +3,15 @@ model families, models, generation."""
 
 from desktop.engine.devices import DeviceChoice, MemoryPlan, MemorySavers, choose_device, device_preference
 from desktop.engine.engine import Engine
-from desktop.engine.families import AspectPreset, ModelFamily
-from desktop.engine.models import DEFAULT_MODEL, classify
-from desktop.engine.results import GeneratedImage, Progress
+from desktop.engine.results import Progress
+from desktop.models.families import AspectPreset, ModelFamily
+from desktop.models.references import DEFAULT_MODEL, classify
 
 __all__ = [
     "DEFAULT_MODEL",
     "AspectPreset",
     "DeviceChoice",
     "Engine",
-    "GeneratedImage",
     "MemoryPlan",
     "MemorySavers",
     "ModelFamily",

@@ -71,6 +71,30 @@ class MemorySavers:
             return cls(vae_tiling=True)
         return cls()
 
+    @classmethod
+    def union(cls, savers) -> MemorySavers:
+        """Every saver that any of ``savers`` has on."""
+        savers = list(savers)
+        return cls(**{name: any(getattr(s, name) for s in savers) for name in cls.__dataclass_fields__})
+
+    def apply(self, pipe, device: str) -> None:
+        """Turn on attention slicing (always on Apple MPS) and VAE tiling where these savers ask."""
+        if self.attention_slicing or device == "mps":
+            pipe.enable_attention_slicing()
+        if self.vae_tiling:
+            pipe.vae.enable_tiling()
+
+    def offload(self, pipe) -> bool:
+        """Turn on the CPU offload these savers ask for (accelerate's hooks, through diffusers);
+        False when they ask for none."""
+        if self.sequential_offload:
+            pipe.enable_sequential_cpu_offload()
+        elif self.cpu_offload:
+            pipe.enable_model_cpu_offload()
+        else:
+            return False
+        return True
+
     def describe(self) -> str:
         """'model CPU offload, VAE tiling', or 'no memory savers'."""
         names = [

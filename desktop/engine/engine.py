@@ -3,8 +3,10 @@
 One Engine holds one text-to-image pipeline of any family (Stable Diffusion 1.5, SDXL, FLUX.1) and
 the inpainting and image-to-image pipelines that share its weights (diffusers' family-generic
 ``AutoPipelineForInpainting`` / ``AutoPipelineForImage2Image.from_pipe``), or a dedicated
-inpainting model. It is used from one thread at a time (the app's worker thread); only ``cancel``
-(a ``threading.Event``) is touched from other threads.
+inpainting model; for a guided job (``params.guide``), the ControlNet pipelines of each mode built
+the same way around one loaded ControlNet (desktop.engine.controlnets). It is used from one
+thread at a time (the app's worker thread); only ``cancel`` (a ``threading.Event``) is touched
+from other threads.
 """
 
 from __future__ import annotations
@@ -17,20 +19,15 @@ from dataclasses import replace
 from PIL import Image
 
 from desktop.engine.allocator import release_freed_memory
+from desktop.engine.arguments import call_arguments, repaint_arguments
+from desktop.engine.controlnets import ControlNets, guide_arguments
 from desktop.engine.devices import DeviceChoice, MemoryPlan, MemorySavers, choose_device, device_memory, plan_memory
-from desktop.engine.families import ModelFamily, ModelInfo
-from desktop.engine.fast import adapt_speed
-from desktop.engine.few_step import FewStepProfile, detect_lora
-from desktop.engine.few_step import adapt as adapt_to_few_step
-from desktop.engine.few_step import detect as detect_few_step
+from desktop.engine.loading import load_pipeline
 from desktop.engine.lora_adapters import LoraAdapters, resolve_loras
-from desktop.engine.models import classify, inspect, load_pipeline
 from desktop.engine.prompts import prompt_warnings
-from desktop.engine.results import GeneratedImage, Progress
+from desktop.engine.results import Progress
 from desktop.engine.support import (
     accepted_arguments,
-    check_inpaint_inputs,
-    check_size,
     empty_device_cache,
     import_pipeline_modules,
     make_scheduler,
@@ -40,8 +37,17 @@ from desktop.engine.support import (
 )
 from desktop.engine.tiny_vae import TinyVaes, decoding_with, preview_decoder
 from desktop.errors import GenerationCancelled, InvalidParameters, ModelNotAvailable
-from desktop.palette import palette_prompt
+from desktop.guides import check_guide_family, control_image, require_guide
+from desktop.inputs import check_inpaint_inputs, check_size
+from desktop.jobs import GeneratedImage
+from desktop.models.families import ModelFamily, ModelInfo
+from desktop.models.few_step import FewStepProfile
+from desktop.models.few_step import adapt as adapt_to_few_step
+from desktop.models.few_step import detect as detect_few_step
+from desktop.models.loras import apply_prompt_loras, few_step_lora
+from desktop.models.references import classify, inspect
 from desktop.params import IMG2IMG, INPAINT, TXT2IMG, GenerationParams
+from desktop.speed import adapt_speed
 
 __all__ = ["Engine", "import_pipeline_modules"]
 FILL_GUIDANCE = 30.0  # what FLUX Fill models are made for; regular FLUX guidance (3.5) leaves them washed out
@@ -77,7 +83,12 @@ class Engine:
         # Each model's own sampler config, from which every job's sampler is built.
         self._scheduler_configs: dict[str, object] = {}
         self._loras: dict[str, LoraAdapters] = {}  # "base" / "inpaint" (a dedicated model): its LoRAs
+        self._controlnets = ControlNets()  # the guide's ControlNet and its pipelines
         self.tiny_vaes = TinyVaes(self.device.device, self.device.dtype)
+
+    def describe(self) -> str:
+        """Where the jobs run: 'CPU (float32)', 'NVIDIA … (float16)'."""
+        return self.device.describe()
 
     @property
     def loaded(self) -> bool:
@@ -121,7 +132,7 @@ class Engine:
     def _derived(self, auto_pipeline):
         pipe = auto_pipeline.from_pipe(self._txt2img)
         pipe.set_progress_bar_config(disable=True)  # from_pipe does not carry it over
-        self._offload(pipe)
+        self.savers.offload(pipe)
         return pipe
 
     def load(self, model: str, inpaint_model: str = "") -> None:
@@ -129,7 +140,7 @@ class Engine:
 
         The family is read from the files; the precision and memory savers are chosen for it and
         this device (``memory_plan``). Never downloads: a hub model must be in the Hugging Face
-        cache already (see ``desktop.engine.downloads``). Raises ModelNotDownloaded,
+        cache already (see ``desktop.models.downloads``). Raises ModelNotDownloaded,
         ModelNotAvailable, UnsafeModelFormat, ModelLoadError or OutOfMemory.
         """
         quiet_libraries()
@@ -144,7 +155,7 @@ class Engine:
             for i in (info, inpaint_info)
             if i is not None
         ]
-        self.savers = _union(plan.savers for plan in plans)
+        self.savers = MemorySavers.union(plan.savers for plan in plans)
         self._info, self._inpaint_info = info, inpaint_info
         try:
             with translate_oom():
@@ -167,7 +178,7 @@ class Engine:
         pipe = load_pipeline(
             source, self.device, dtype=dtype, savers=self.savers, compile_unet=self.compile_unet, info=info
         )
-        self._apply_savers(pipe)
+        self.savers.apply(pipe, self.device.device)
         read_in_weights(pipe)
         return pipe
 
@@ -177,6 +188,7 @@ class Engine:
         self._info = self._inpaint_info = self.memory_plan = None
         self._scheduler_configs = {}
         self._loras = {}
+        self._controlnets.clear()
         self.model = self.inpaint_model = ""
         self.few_step = None
         empty_device_cache(self.device)
@@ -186,7 +198,9 @@ class Engine:
     def enable_memory_savers(self) -> bool:
         """Turn on every memory saver that applies here; False if they were all on already."""
         family = self.family.name if self.family else "sd15"
-        wanted = _union([self.savers, MemorySavers.for_device(self.device, True, family, device_memory(self.device))])
+        wanted = MemorySavers.union(
+            [self.savers, MemorySavers.for_device(self.device, True, family, device_memory(self.device))]
+        )
         if self.savers == wanted:
             return False
         offload_now = (wanted.cpu_offload, wanted.sequential_offload) != (
@@ -196,29 +210,20 @@ class Engine:
         self.savers, self.low_memory = wanted, True
         if self.memory_plan is not None:
             self.memory_plan = replace(self.memory_plan, savers=wanted, reason="the device ran out of memory")
+        if offload_now:  # accelerate keeps the weights it finds there: fused LoRAs would stay in every job
+            self._unfuse_loras()
+        self._controlnets.clear(keep_model=True)  # guided pipelines are built anew with the new savers
         for pipe in {id(p): p for p in (self._txt2img, self._inpaint, self._img2img) if p is not None}.values():
-            self._apply_savers(pipe)
+            self.savers.apply(pipe, self.device.device)
             if offload_now:
-                self._offload(pipe)
+                self.savers.offload(pipe)
         return True
-
-    def _apply_savers(self, pipe) -> None:
-        if self.savers.attention_slicing or self.device.device == "mps":
-            pipe.enable_attention_slicing()
-        if self.savers.vae_tiling:
-            pipe.vae.enable_tiling()
-
-    def _offload(self, pipe) -> None:
-        if self.savers.sequential_offload:
-            pipe.enable_sequential_cpu_offload()
-        elif self.savers.cpu_offload:
-            pipe.enable_model_cpu_offload()
 
     def adapt(self, params: GenerationParams) -> tuple[GenerationParams, str]:
         """``params`` fitted to the model that will run them, and why ('' when nothing changed): a
         sampler of another family falls back to this family's default; few-step models and
         few-step LoRAs get their sampler, steps and guidance (see few_step.adapt); Fast requests get
-        the family's few-step LoRA (marked ``fast``) and its settings (see fast.adapt_speed); FLUX
+        the family's few-step LoRA (marked ``fast``) and its settings (see speed.adapt_speed); FLUX
         Fill gets the guidance it needs; an "only masked" request on a pipeline that cannot crop
         uses the whole image."""
         if not self.loaded:
@@ -245,6 +250,11 @@ class Engine:
                 )
         return params, " ".join(note for note in notes if note)
 
+    def with_prompt_loras(self, params: GenerationParams, folder: str | None) -> GenerationParams:
+        """``params`` with the ``<lora:name:weight>`` tags of the prompt as LoRAs of the request,
+        each name found in the LoRA ``folder`` on this computer (or on Hugging Face)."""
+        return apply_prompt_loras(params, folder)
+
     def prompt_warnings(self, params: GenerationParams) -> list[str]:
         """Warnings for prompts longer than the text encoder reads, quoting the words it drops, and
         for a negative prompt the model's family does not use."""
@@ -257,6 +267,7 @@ class Engine:
         *,
         image: Image.Image | None = None,
         mask: Image.Image | None = None,
+        guide: Image.Image | None = None,
         on_progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> Iterator[GeneratedImage]:
@@ -265,7 +276,11 @@ class Engine:
 
         Inpainting needs ``image`` and ``mask`` (white = repaint) of the request's size; pixels
         outside the feathered mask come back exactly as they were. Image-to-image (variations,
-        upscaling) needs ``image``; it is resized to the request's size first. Setting ``cancel``
+        upscaling) needs ``image``; it is resized to the request's size first. A guided request
+        (``params.guide``) needs the ``guide`` picture: it is made into the control image of the
+        guide's kind (desktop.guides, fitted to the request's size) and followed by the guide's
+        ControlNet, which must be on this computer and made for the model's family (FLUX.1 has
+        none); without ``params.guide`` the picture is ignored. Setting ``cancel``
         stops the job within one step, without decoding, by raising GenerationCancelled.
 
         The request is checked at the call (InvalidParameters, ModelNotAvailable), before the first
@@ -283,17 +298,24 @@ class Engine:
                 raise InvalidParameters("image", "A variation needs the image to start from.")
             image = image.convert("RGB").resize((params.width, params.height), Image.Resampling.LANCZOS)
         family = self.family_for(params.mode)
+        control = None
+        if params.guide is not None:
+            check_guide_family(family)
+            size = (params.width, params.height)
+            control = control_image(require_guide(guide), params.guide.kind, size, params.guide.detail)[0]
+            self._controlnets.check(params.guide.model, family)  # on this computer, of this family
         loras, recorded = resolve_loras(params.loras, family)  # files here, hashes, the right family
         tiny = self.tiny_vaes.require(family.name) if params.tiny_decode else None
         params = replace(params, family=family.name, loras=recorded)
-        return self._images(params, image, mask, on_progress, cancel or threading.Event(), loras, tiny)
+        return self._images(params, image, mask, control, on_progress, cancel or threading.Event(), loras, tiny)
 
     def prepare(self, params: GenerationParams, on_work: Callable[[], None] | None = None) -> bool:
         """Get ready for jobs like ``params`` (as ``adapt`` returns them) before one is asked for:
-        their LoRAs loaded and applied, fused where jobs fuse them, and the family's tiny
-        autoencoder loaded, so that the first such job starts at once (for Fast on a CPU, loading
-        and fusing LCM-LoRA takes seconds). ``on_work`` is called first when there is something to
-        do; returns False when everything was ready. Raises what ``generate`` would."""
+        their LoRAs loaded and applied, fused where jobs fuse them, the family's tiny autoencoder
+        and the guide's ControlNet loaded, so that the first such job starts at once (for Fast on a
+        CPU, loading and fusing LCM-LoRA takes seconds). ``on_work`` is called first when there is
+        something to do; returns False when everything was ready. Raises what ``generate`` would (a
+        ControlNet not downloaded yet: ControlNetNotDownloaded, with the ``repo_id`` to offer)."""
         self._require_loaded()
         family = self.family_for(params.mode)
         loras, recorded = resolve_loras(params.loras, family)
@@ -303,20 +325,33 @@ class Engine:
             tiny.require(family.name)  # raises: not on this computer
         adapters = self._loras.get(self._slot(params))
         applied = adapters.is_applied(loras, self._fuses(params)) if adapters is not None else not loras
-        if applied and (tiny.loaded(family.name) or not tiny.available(family.name)):
+        guide_ready = self._guide_ready(params, family)
+        if applied and guide_ready and (tiny.loaded(family.name) or not tiny.available(family.name)):
             return False
         if on_work is not None:
             on_work()
         tiny.get(family.name)  # for Fast drafts and the previews
         self._apply_loras(params, loras)
+        if not guide_ready:
+            self._controlnet(params.guide.model, family, self.pipeline(params.mode))
         return True
+
+    def _guide_ready(self, params: GenerationParams, family: ModelFamily) -> bool:
+        """True when ``params`` has no guide or its ControlNet is the one loaded; raises what
+        ``generate`` would for FLUX.1, a missing ControlNet or one of another family."""
+        if params.guide is None:
+            return True
+        check_guide_family(family)
+        self._controlnets.check(params.guide.model, family)
+        return self._controlnets.model is not None and self._controlnets.ref == params.guide.model
 
     def _slot(self, params: GenerationParams) -> str:
         return "inpaint" if params.mode == INPAINT and self.inpaint_model else "base"
 
     def _fuses(self, params: GenerationParams) -> bool:
         # Fused where it pays: few-step LoRAs, and not when memory is short (see lora_adapters).
-        return any(detect_lora(lora.ref) for lora in params.loras) and not (self.low_memory or self.savers.cpu_offload)
+        short_of_memory = self.low_memory or self.savers.cpu_offload
+        return any(few_step_lora(lora.ref) for lora in params.loras) and not short_of_memory
 
     def _apply_loras(self, params: GenerationParams, loras) -> None:
         slot = self._slot(params)
@@ -328,7 +363,14 @@ class Engine:
         if was_fused and not adapters.fused:
             release_freed_memory()  # the fused weights' gigabytes, back to the system
 
-    def _images(self, params, image, mask, on_progress, cancel, loras, tiny) -> Iterator[GeneratedImage]:
+    def _unfuse_loras(self) -> None:
+        """Put back the model's own weights where LoRAs are fused (they stay loaded, unfused)."""
+        if any(adapters.fused for adapters in self._loras.values()):
+            for adapters in self._loras.values():
+                adapters.unfuse()
+            release_freed_memory()
+
+    def _images(self, params, image, mask, control, on_progress, cancel, loras, tiny) -> Iterator[GeneratedImage]:
         self._apply_loras(params, loras)
         small = self.tiny_vaes.get(params.family)
         decoders = (preview_decoder(small) if small is not None else None, tiny)  # preview, final decode
@@ -336,13 +378,12 @@ class Engine:
             if cancel.is_set():
                 raise GenerationCancelled("Generation was cancelled.")
             one = params.for_image(index)
-            result = self._generate_one(one, image, mask, (index, params.batch_count), on_progress, cancel, decoders)
+            position = (index, params.batch_count)
+            result = self._generate_one(one, image, mask, control, position, on_progress, cancel, decoders)
             yield GeneratedImage(result, one, index)
 
-    def _generate_one(self, params, image, mask, position, on_progress, cancel, decoders) -> Image.Image:
-        import torch
-
-        pipe = self.pipeline(params.mode)
+    def _generate_one(self, params, image, mask, control, position, on_progress, cancel, decoders) -> Image.Image:
+        pipe = base = self.pipeline(params.mode)
         dedicated = pipe is self._inpaint and bool(self.inpaint_model)
         family = (self._inpaint_info if dedicated else self._info).family
         latent_format, size = family.latent_format, (params.width, params.height)
@@ -356,43 +397,20 @@ class Engine:
                 on_progress(progress)
             return tensors
 
-        arguments = dict(
-            prompt=palette_prompt(params.prompt, params.colors, params.background),
-            num_inference_steps=params.steps,
-            guidance_scale=params.guidance,
-            width=params.width,
-            height=params.height,
-            generator=torch.Generator("cpu").manual_seed(params.seed),
-            callback_on_step_end=on_step_end,
-        )
-        if family.supports_negative_prompt:
-            arguments["negative_prompt"] = params.negative_prompt or None  # None: the family's own default
-        if family.max_sequence_length:
-            arguments["max_sequence_length"] = family.max_sequence_length
+        arguments = call_arguments(params, family, on_step_end)
         keep_outside = None  # the mask outside which the original pixels are put back
+        kind = TXT2IMG
         if pipe is self._img2img:
             arguments.update(image=image, strength=params.strength)
+            kind = IMG2IMG
         elif pipe is self._inpaint:
-            # Inpainting; or an inpainting-only model doing the other modes by repainting all of
-            # a blank canvas (text-to-image) or of the image (image-to-image).
-            strength = params.strength
-            if params.mode == TXT2IMG:
-                image, strength = Image.new("RGB", size, "white"), 1.0
-            if params.mode != INPAINT:
-                mask = Image.new("L", size, 255)
-            feathered = (
-                pipe.mask_processor.blur(mask, params.mask_blur)
-                if params.mode == INPAINT and params.mask_blur
-                else mask
-            )
-            only_masked = params.mode == INPAINT and params.inpaint_only_masked
-            arguments.update(
-                image=image,
-                mask_image=feathered,
-                strength=strength,
-                padding_mask_crop=params.inpaint_padding if only_masked else None,
-            )
-            keep_outside = feathered
+            repaint, keep_outside = repaint_arguments(params, image, mask)
+            arguments.update(repaint)
+            image = repaint["image"]
+            kind = INPAINT
+        if params.guide is not None:
+            pipe = self._guided(base, kind, params.guide.model, family)
+            arguments.update(guide_arguments(params.guide, control, kind == TXT2IMG))
         # From the model's own config, never the last job's: overrides such as trailing timestep
         # spacing must not leak into the next sampler.
         pipe.scheduler = make_scheduler(params.scheduler, self._scheduler_configs["inpaint" if dedicated else "base"])
@@ -405,12 +423,18 @@ class Engine:
         # The VAE round trip alters every pixel; put the original back outside the mask.
         return Image.composite(result, image, keep_outside)
 
+    def _guided(self, base, kind: str, ref: str, family):
+        """The ControlNet pipeline of ``kind`` around ``base``, with ControlNet ``ref`` loaded."""
+        controlnet = self._controlnet(ref, family, base)
+        with translate_oom(self.device):
+            return self._controlnets.pipeline(base, kind, controlnet, self.savers, self.device.device)
+
+    def _controlnet(self, ref: str, family, base):
+        """ControlNet ``ref``, loaded unless it is the one loaded, checked against ``base``'s UNet."""
+        dtype = self.memory_plan.dtype if self.memory_plan else self.device.dtype
+        with translate_oom(self.device):
+            return self._controlnets.get(ref, family, self.device.device, dtype, self.savers, base.unet)
+
     def _require_loaded(self) -> None:
         if not self.loaded:
             raise ModelNotAvailable("No model is loaded yet. Choose a model first.")
-
-
-def _union(savers) -> MemorySavers:
-    """Every saver that any of ``savers`` has on."""
-    savers = list(savers)
-    return MemorySavers(**{name: any(getattr(s, name) for s in savers) for name in MemorySavers.__dataclass_fields__})

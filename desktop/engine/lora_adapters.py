@@ -25,7 +25,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.engine.loras import LoraDoesNotFit
+from desktop.models.loras import LoraDoesNotFit
 
 MAX_IDLE_ADAPTERS = 4  # LoRAs kept loaded while unused, for quick switching back
 
@@ -68,16 +68,18 @@ class LoraAdapters:
     def apply(self, loras: list[ResolvedLora], fuse: bool = False) -> None:
         """Make exactly ``loras`` active with their weights (the same file twice adds its weights),
         fused into the weights or not. Raises LoraDoesNotFit when a file cannot be applied."""
+        state = _state(loras, fuse)
+        if not self.is_applied(loras, fuse):
+            self._state = (None, None)  # until the change is complete: one that fails part way is redone
+            # Before loading: PEFT would unmerge fused layers itself (subtracting each delta again).
+            self._unfuse()
         for lora in loras:
             if lora.adapter not in self._loaded:
                 self._load(lora)
             self._loaded.remove(lora.adapter)
             self._loaded.append(lora.adapter)
-        state = _state(loras, fuse)
         if state == self._state:
             return
-        self._state = (None, None)  # until the change is complete: one that fails part way is redone
-        self._unfuse()
         weights = dict(state[0])
         if not weights:
             if self._loaded:
@@ -90,6 +92,13 @@ class LoraAdapters:
         self._state = state
         self._evict(keep=set(weights))
 
+    def unfuse(self) -> None:
+        """Put the model's own weights back where LoRAs are fused; the LoRAs stay active, unfused,
+        and the next ``apply`` sets them anew (before memory savers that keep copies of the weights)."""
+        if self._fused:
+            self._unfuse()
+            self._state = (None, None)
+
     def clear(self) -> None:
         """Turn every LoRA off (the model's own weights, exactly) and delete the adapters."""
         self.apply([])
@@ -98,13 +107,12 @@ class LoraAdapters:
         self._loaded = []
 
     def _load(self, lora: ResolvedLora) -> None:
-        from safetensors.torch import load_file
-
-        state_dict = load_file(str(lora.path))
         try:
             with warnings.catch_warnings():  # PEFT's note that a module gets a second adapter: intended
                 warnings.filterwarnings("ignore", message="Already found a `peft_config`")
-                self.pipe.load_lora_weights(state_dict, adapter_name=lora.adapter)
+                # From the file, not a state dict: diffusers reads the LoRA's alpha (and DoRA) from the
+                # file's adapter metadata; use_safetensors also keeps it from unpickling anything.
+                self.pipe.load_lora_weights(str(lora.path), adapter_name=lora.adapter, use_safetensors=True)
         except (ValueError, RuntimeError, KeyError, IndexError, AttributeError) as error:
             self._forget(lora.adapter)
             raise LoraDoesNotFit(
@@ -229,8 +237,8 @@ def resolve_loras(refs, family) -> tuple[list[ResolvedLora], tuple]:
     LoraDoesNotFit (another family's LoRA) or ModelNotAvailable (a file that is not there)."""
     from dataclasses import replace
 
-    from desktop.engine.families import FAMILY_LABELS
-    from desktop.engine.loras import LoraNotDownloaded, check_fits, inspect_lora, lora_file
+    from desktop.models.families import FAMILY_LABELS
+    from desktop.models.loras import LoraNotDownloaded, check_fits, inspect_lora, lora_file
 
     resolved, recorded = [], []
     for ref in refs:

@@ -3,7 +3,8 @@ prompt for a family that takes none. Plain Python, no Qt."""
 
 from __future__ import annotations
 
-from desktop.engine.families import ModelFamily
+from desktop.inputs import negative_prompt_warning
+from desktop.models.families import ModelFamily
 from desktop.palette import palette_prompt
 from desktop.params import GenerationParams
 
@@ -14,15 +15,10 @@ def prompt_warnings(pipe, family: ModelFamily, params: GenerationParams) -> list
     tokenizer = getattr(pipe, family.prompt_tokenizer)
     limit = family.max_sequence_length or tokenizer.model_max_length
     readable = limit - tokenizer.num_special_tokens_to_add()  # start/end markers take places
-    warnings = []
     texts = [("prompt", palette_prompt(params.prompt, params.colors, params.background))]
     if family.supports_negative_prompt:
         texts.append(("negative prompt", params.negative_prompt))
-    elif params.negative_prompt.strip():
-        warnings.append(
-            f"{family.label} models have no negative prompt, so it is left out. "
-            "Say what you want instead (e.g. “plain white background”)."
-        )
+    warnings = [warning for warning in [negative_prompt_warning(family, params)] if warning]
     for label, text in texts:
         encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         if len(encoded.input_ids) > readable:

@@ -1,4 +1,4 @@
-"""What the engine reports: the progress of each step (with its preview) and each finished image."""
+"""What the engine reports of each step: its progress and its preview."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from PIL import Image
 
 from desktop.engine.preview import SD15_LATENTS, LatentFormat, latents_to_preview
-from desktop.params import GenerationParams
 
 
 @dataclass(frozen=True)
@@ -26,6 +25,7 @@ class Progress:
     latent_format: LatentFormat = SD15_LATENTS
     size: tuple[int, int] = (1, 1)
     decoder: Callable[[object, tuple[int, int]], Image.Image] | None = None
+    status: str = ""  # words for the window while there is no step to show (not used on this computer)
 
     def preview(self) -> Image.Image:
         """The image so far: with the family's tiny autoencoder (TAESD) a real small picture (up to
@@ -34,12 +34,3 @@ class Progress:
         if self.decoder is not None:
             return self.decoder(self.latents, self.size)
         return latents_to_preview(self.latents, self.latent_format, self.size)
-
-
-@dataclass(frozen=True)
-class GeneratedImage:
-    """One finished image and the exact parameters that reproduce it alone."""
-
-    image: Image.Image
-    params: GenerationParams
-    index: int

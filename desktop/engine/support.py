@@ -1,4 +1,4 @@
-"""Helpers of the engine that hold no state: input checks, samplers, out-of-memory translation,
+"""Helpers of the engine that hold no state: samplers, out-of-memory translation,
 the arguments a pipeline accepts, and quieting the libraries. Plain Python, no Qt."""
 
 from __future__ import annotations
@@ -6,46 +6,9 @@ from __future__ import annotations
 import functools
 import inspect
 
-from PIL import Image
-
 from desktop.engine.devices import DeviceChoice
-from desktop.errors import GenerationCancelled, InvalidParameters, OutOfMemory
+from desktop.errors import GenerationCancelled, OutOfMemory
 from desktop.schedulers import SCHEDULERS
-
-
-def check_inpaint_inputs(params, image, mask) -> tuple[Image.Image, Image.Image]:
-    """The image (RGB) and mask (L) of an inpainting request, or InvalidParameters naming the problem."""
-    if image is None:
-        raise InvalidParameters("image", "Inpainting needs an image: open one or pick a gallery item.")
-    if mask is None:
-        raise InvalidParameters("mask", "Inpainting needs a mask: paint over the part to regenerate.")
-    if image.size != (params.width, params.height):
-        raise InvalidParameters(
-            "image",
-            f"The image is {image.width}×{image.height} but the request is {params.width}×{params.height}.",
-        )
-    if mask.size != image.size:
-        raise InvalidParameters(
-            "mask", f"The mask is {mask.width}×{mask.height} but the image is {image.width}×{image.height}."
-        )
-    mask = mask.convert("L")
-    if mask.getextrema()[1] == 0:
-        raise InvalidParameters("mask", "The mask is empty: paint over the part of the image to regenerate.")
-    return image.convert("RGB"), mask
-
-
-def check_size(params, family) -> None:
-    """InvalidParameters when the request's sides are not multiples of what ``family`` needs
-    (16 px for FLUX.1: its latents are packed in 2×2 patches)."""
-    step = family.size_multiple
-    for name in ("width", "height"):
-        value = getattr(params, name)
-        if value % step:
-            raise InvalidParameters(
-                name,
-                f"{family.label} models need sides that are multiples of {step} px; the {name} is {value} "
-                f"(try {max(step, value // step * step)}).",
-            )
 
 
 def make_scheduler(name: str, config):

@@ -5,7 +5,7 @@ They decode latents into a real small picture in a fraction of a step: the live 
 step, and in Fast mode the final decode of a draft (a full SD VAE decode at 512 px costs about as
 much as four few-step steps on a CPU). They read the latents as the denoiser sees them, scaled and,
 for FLUX.1, normalised, so a preview needs no scaling. Loaded from the Hugging Face cache only;
-``desktop.engine.downloads`` fetches them after the user agreed. No torch import at module level.
+``desktop.models.downloads`` fetches them after the user agreed. No torch import at module level.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from PIL import Image
 
-from desktop.engine.assets import AssetNotDownloaded, cached_tiny_vae, tiny_vae_id
 from desktop.engine.preview import unpack
+from desktop.models.assets import AssetNotDownloaded, cached_tiny_vae, tiny_vae_id
 
 PREVIEW_CELLS = 32  # latent cells per side at most (256 px): ~0.17 s on 2 CPU cores, a few % of a step
 

@@ -15,12 +15,14 @@ from fontTools.misc.transform import Transform
 from PIL import Image
 
 from desktop.logo.brand_mark import BrandMark, inner, recolor
-from desktop.logo.colors import contrast_ratio
+from desktop.logo.colors import contrast_ratio, name_color, relative_luminance
 from desktop.logo.raster import render_svg
 from desktop.logo.wordmark import HORIZONTAL, STACKED, WordmarkStyle, wordmark_svg
 
 FULL_COLOR, ONE_COLOR_DARK, ONE_COLOR_LIGHT = "full-color", "one-color-dark", "one-color-light"
-TREATMENTS = (FULL_COLOR, ONE_COLOR_DARK, ONE_COLOR_LIGHT)
+BLACK, WHITE, GRAYSCALE = "black", "white", "grayscale"
+TREATMENTS = (FULL_COLOR, ONE_COLOR_DARK, ONE_COLOR_LIGHT, BLACK, WHITE, GRAYSCALE)
+COLORED = (FULL_COLOR, GRAYSCALE)  # the others are one ink: the same shape filled in one colour
 MARK = "mark"
 LAYOUTS = (MARK, HORIZONTAL, STACKED)
 CLEAR_SPACE = 0.25  # free space on every side, as a share of the mark's height
@@ -36,13 +38,16 @@ class Artwork:
     width: int
     height: int
 
-    def svg(self, metadata: str = "", background: str = "") -> str:
-        """The complete SVG document, with ``metadata`` (e.g. the generation parameters as JSON)."""
+    def svg(self, metadata: str = "", background: str = "", title: str = "") -> str:
+        """The complete SVG document, with ``title`` and ``metadata`` (e.g. the generation
+        parameters as JSON)."""
         parts = [
             '<?xml version="1.0" encoding="UTF-8"?>',
             f'<svg version="1.1" xmlns="http://www.w3.org/2000/svg" width="{self.width}" height="{self.height}" '
             f'viewBox="0 0 {self.width} {self.height}">',
         ]
+        if title:
+            parts.append(f"<title>{escape(title)}</title>")
         if metadata:
             parts.append(f"<metadata>{escape(metadata)}</metadata>")
         if background:
@@ -65,8 +70,17 @@ class Artwork:
         """A ``canvas``-sized RGBA image with the artwork at ``scale``, its centre on ``center``
         (default: the canvas's centre), over ``background`` (default: transparent)."""
         cx, cy = center or (canvas[0] / 2, canvas[1] / 2)
-        transform = Transform().translate(cx - self.width * scale / 2, cy - self.height * scale / 2).scale(scale)
-        return render_svg(self.svg(), canvas, transform, background)
+        left, top = cx - self.width * scale / 2, cy - self.height * scale / 2
+        # Rendered in its own box (whole pixels around it), then pasted: a big canvas stays cheap.
+        x0, y0 = max(0, math.floor(left)), max(0, math.floor(top))
+        x1 = min(canvas[0], math.ceil(left + self.width * scale))
+        y1 = min(canvas[1], math.ceil(top + self.height * scale))
+        result = Image.new("RGBA", canvas, background or (0, 0, 0, 0))
+        if x1 <= x0 or y1 <= y0:
+            return result
+        transform = Transform().translate(left - x0, top - y0).scale(scale)
+        result.alpha_composite(render_svg(self.svg(), (x1 - x0, y1 - y0), transform), (x0, y0))
+        return result
 
 
 @dataclass(frozen=True)
@@ -78,13 +92,29 @@ class Treatment:
     light: str
 
     def ink(self, treatment: str) -> str:
-        return {FULL_COLOR: self.text, ONE_COLOR_DARK: self.dark, ONE_COLOR_LIGHT: self.light}[treatment]
+        """The colour of the name (and of the whole logo, for the one-ink treatments)."""
+        inks = {FULL_COLOR: self.text, ONE_COLOR_DARK: self.dark, ONE_COLOR_LIGHT: self.light, BLACK: "#000000"}
+        return {**inks, WHITE: "#ffffff", GRAYSCALE: grey(self.text)}[treatment]
+
+
+def grey(color: str) -> str:
+    """The grey of the same WCAG luminance as ``color`` (so contrasts between colours stay)."""
+    level = relative_luminance(color)
+    channel = level * 12.92 if level <= 0.0031308 else 1.055 * level ** (1 / 2.4) - 0.055
+    value = round(channel * 255)
+    return f"#{value:02x}{value:02x}{value:02x}"
+
+
+def _greyscale(body: str) -> str:
+    return re.sub(r'fill="(#[0-9a-fA-F]{6})"', lambda match: f'fill="{grey(match.group(1).lower())}"', body)
 
 
 def mark_artwork(mark: BrandMark, treatment: str, treatments: Treatment) -> Artwork:
     """The mark alone, tight to its ink (no clear space)."""
     if treatment == FULL_COLOR:
         body = inner(mark.color_svg)
+    elif treatment == GRAYSCALE:
+        body = _greyscale(inner(mark.color_svg))
     else:
         body = inner(recolor(mark.one_color_svg, treatments.ink(treatment)))
     return Artwork(body, *mark.size)
@@ -115,11 +145,7 @@ def choose_treatments(mark: BrandMark) -> Treatment:
     is as dark as body text needs on white (7:1), else black; one colour light in the lightest
     brand colour if it is nearly white (15:1 on black), else white."""
     colors = (*mark.palette, mark.background)
-    readable = [color for color in mark.palette if contrast_ratio(color, mark.background) >= 4.5]
-    if readable:
-        text = max(readable, key=lambda color: contrast_ratio(color, mark.background))
-    else:
-        text = max(("#000000", "#ffffff"), key=lambda color: contrast_ratio(color, mark.background))
+    text = name_color(mark.palette, mark.background)
     dark = min(colors, key=lambda color: contrast_ratio(color, "#000000"))
     dark = dark if contrast_ratio(dark, "#ffffff") >= 7 else "#000000"
     light = max(colors, key=lambda color: contrast_ratio(color, "#000000"))

@@ -100,7 +100,7 @@ def prepare_brand(source: Path, request: BrandKitRequest) -> BrandAssets:
     mark = _prepared_mark(Path(source), _stamp(Path(source)), request.palette, request.background)
     treatments = choose_treatments(mark)
     face = find_font(request.font)
-    colors = tuple(brand_colors(mark.palette, mark.background, treatments.dark, treatments.light))
+    colors = tuple(brand_colors(mark.palette, mark.background))
     assets = BrandAssets(request, mark, treatments, face, colors)
     for layout in LAYOUTS[1:]:  # sets the name now: a missing letter is an error before any file
         assets.variant(layout, TREATMENTS[0])

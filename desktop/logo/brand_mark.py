@@ -19,8 +19,7 @@ from PIL import Image
 
 from desktop.errors import InvalidParameters, MetadataError
 from desktop.imageops import open_image
-from desktop.logo.background import detect_background
-from desktop.logo.palette_lock import lock_to_palette
+from desktop.logo.cleanup import clean_logo
 from desktop.logo.vector import COLOR, SINGLE, trace_svg
 from desktop.metadata import read_params
 from desktop.palette import hex_to_rgb
@@ -28,10 +27,6 @@ from desktop.params import GenerationParams
 
 PLACEHOLDER = "#000000"  # the one-colour trace's fill, replaced by the colour of each variant
 KNOCKOUT_SHARE = 0.15  # a colour whose edge touches the outside less than this becomes a knockout
-MAX_EXTRACTED = 4  # colours taken from an image that has no palette
-MIN_SHARE = 0.03  # an extracted colour covers at least this share of the mark
-DISTINCT = 40  # extracted colours differ by more than this (0-255, in some channel)
-TRACE_SIZE = 768  # images up to this size are traced from a smooth 2x enlargement
 
 
 @dataclass(frozen=True)
@@ -52,6 +47,7 @@ class BrandMark:
     dominant: str
     radius: float
     params: GenerationParams | None
+    warnings: tuple[str, ...] = ()
 
     @property
     def size(self) -> tuple[int, int]:
@@ -59,95 +55,51 @@ class BrandMark:
 
 
 def prepare_mark(source: Path, palette: tuple[str, ...] = (), background: str = "") -> BrandMark:
-    """Open ``source`` and clean it up (see the module's docstring).
+    """Open ``source`` and clean it up (see the module's docstring) with the colour analysis
+    export uses (:func:`desktop.logo.cleanup.clean_logo`).
 
-    ``palette`` defaults to the colours stored with the image, else the colours found in it;
-    ``background`` to the stored background, else the flat colour around the mark. An image
-    with transparency keeps its own alpha. InvalidParameters when nothing can be told apart.
+    ``palette`` defaults to the colours stored with the image, else the colours found in it
+    (brand colours not in the image are listed too); ``background`` to the stored background,
+    else the flat colour around the mark. An image with transparency keeps its own alpha.
+    InvalidParameters when there is no logo to find or no background to remove.
     """
     opened = open_image(Path(source), "input")
     try:
         params = read_params(opened)
     except MetadataError:
         params = None
-    rgba = opened.convert("RGBA")
-    if max(rgba.size) <= TRACE_SIZE:
-        # Snapping a 2x bicubic enlargement to the palette puts the edges where the anti-aliasing
-        # says they are, to half a pixel, so the trace follows a curve instead of a staircase.
-        rgba = rgba.resize((rgba.width * 2, rgba.height * 2), Image.Resampling.BICUBIC)
-    alpha = np.asarray(rgba.getchannel("A"))
-    transparent = alpha.min() < 255
-    background = background or (params.background if params else "")
-    if not transparent:
-        background = background or detect_background(rgba)
-    background = background or "#ffffff"
-    palette = tuple(dict.fromkeys(palette or (params.colors if params else ())))
-    if transparent:
-        ink = alpha > 127
-        palette = palette or extract_palette(rgba, ink)
-    else:
-        ink = None
-        palette = palette or extract_palette(rgba, _unlike(rgba, background))
-    palette = tuple(color for color in palette if color != background) or palette
-    lock = list(palette) + ([] if transparent else [background])
-    if len(dict.fromkeys(lock)) < 2:  # a one-colour mark on transparency: nothing to snap between
-        lock.append("#ffffff" if palette[0] != "#ffffff" else PLACEHOLDER)
-    locked = np.asarray(lock_to_palette(rgba.convert("RGB"), lock))
-    if ink is None:
-        ink = np.any(locked != np.array(hex_to_rgb(background), dtype=np.uint8), axis=2)
+    given = tuple(dict.fromkeys(palette or (params.colors if params else ())))
+    clean = clean_logo(opened, palette=given, background=background, lock=True, transparent=True)
+    ground = background or (params.background if params and params.background else "") or clean.found_background
+    ground = ground or "#ffffff"
+    listed = tuple(color for color in dict.fromkeys((*given, *clean.colors)) if color != ground) or clean.colors
+    flat = np.asarray(clean.flat)
+    ink = flat[..., 3] == 255
     if not ink.any():
         raise InvalidParameters("input", "The image shows nothing but its background: there is no logo to use.")
     top, bottom = np.nonzero(ink.any(axis=1))[0][[0, -1]]
     left, right = np.nonzero(ink.any(axis=0))[0][[0, -1]]
-    locked, ink = locked[top : bottom + 1, left : right + 1], ink[top : bottom + 1, left : right + 1]
-    image = Image.fromarray(np.dstack([locked, np.where(ink, 255, 0).astype(np.uint8)]), "RGBA")
-    colors = _color_indices(locked, ink, palette)
-    dominant = palette[int(np.bincount(colors[ink], minlength=len(palette)).argmax())]
-    one_color = ink & ~knockouts(colors, ink, len(palette))
-    cutout = Image.fromarray(np.where(one_color, 255, 0).astype(np.uint8), "L")
-    silhouette = Image.new("RGBA", image.size, PLACEHOLDER)
-    silhouette.putalpha(cutout)
+    flat, ink = flat[top : bottom + 1, left : right + 1], ink[top : bottom + 1, left : right + 1]
+    scale = clean.image.width / clean.flat.width  # working pixels per traced pixel
+    size = (max(1, round(flat.shape[1] * scale)), max(1, round(flat.shape[0] * scale)))
+    inks = tuple(dict.fromkeys((*clean.colors, ground)))
+    colors = _color_indices(flat[..., :3], ink, inks)
+    dominant = inks[int(np.bincount(colors[ink], minlength=len(inks)).argmax())]
+    cropped = Image.fromarray(np.ascontiguousarray(flat), "RGBA")
+    one_color = ink & ~knockouts(colors, ink, len(inks))
+    silhouette = Image.new("RGBA", cropped.size, PLACEHOLDER)
+    silhouette.putalpha(Image.fromarray(np.where(one_color, 255, 0).astype(np.uint8), "L"))
     return BrandMark(
-        image=image,
-        palette=palette,
-        background=background,
-        color_svg=trace_svg(image, mode=COLOR, palette=palette),
-        one_color_svg=trace_svg(silhouette, mode=SINGLE, single_color=PLACEHOLDER),
+        image=cropped.resize(size, Image.Resampling.NEAREST),
+        palette=listed,
+        background=ground,
+        color_svg=trace_svg(cropped, mode=COLOR, size=size),
+        one_color_svg=trace_svg(silhouette, mode=SINGLE, single_color=PLACEHOLDER, size=size),
         dominant=dominant,
-        radius=_ink_radius(ink),
+        radius=_ink_radius(ink) * scale,
         params=params,
+        warnings=clean.warnings,
     )
-
-
-def _unlike(image: Image.Image, background: str, distance: int = 48) -> np.ndarray:
-    rgb = np.asarray(image.convert("RGB"), dtype=np.int16)
-    return np.abs(rgb - np.array(hex_to_rgb(background), dtype=np.int16)).max(axis=2) > distance
-
-
-def extract_palette(image: Image.Image, ink: np.ndarray, count: int = MAX_EXTRACTED) -> tuple[str, ...]:
-    """Up to ``count`` flat colours of the pixels where ``ink`` is set, most used first.
-
-    Colours are counted in coarse bins (32 levels a channel) so that the noise of a generated
-    flat area falls into one or two bins; the busiest bins far enough from the colours already
-    chosen win, each giving the median of the pixels near it. Anti-aliased edge pixels are too
-    few to count.
-    """
-    pixels = np.asarray(image.convert("RGB"))[ink].astype(np.int32)
-    if not len(pixels):
-        raise InvalidParameters("input", "No logo found in the image: it is all one flat colour.")
-    bins = pixels >> 3
-    keys, counts = np.unique(bins[:, 0] << 10 | bins[:, 1] << 5 | bins[:, 2], return_counts=True)
-    found: list[np.ndarray] = []
-    for order in np.argsort(-counts):
-        if len(found) == count or counts[order] < MIN_SHARE * len(pixels):
-            break
-        key = int(keys[order])
-        center = np.array([key >> 10, (key >> 5) & 31, key & 31]) * 8 + 4
-        if any(np.abs(center - other).max() <= DISTINCT for other in found):
-            continue
-        near = pixels[np.abs(pixels - center).max(axis=1) <= DISTINCT // 2]
-        found.append(np.median(near, axis=0).round().astype(int))
-    return tuple(f"#{r:02x}{g:02x}{b:02x}" for r, g, b in found)
 
 
 def _color_indices(rgb: np.ndarray, ink: np.ndarray, palette: tuple[str, ...]) -> np.ndarray:

@@ -5,6 +5,7 @@ do/don't examples. :mod:`desktop.logo.sheet` paints it into a PDF and a PNG."""
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 
 from PIL import Image
@@ -45,6 +46,7 @@ class Tile:
     backdrop: str
     verdict: str = ""
     stretch: tuple[float, float] = (1.0, 1.0)
+    art: Artwork | None = None  # the same picture as vectors: what the PDF draws (print-ready at any size)
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,12 @@ class SheetContent:
     font_file: str
     font_weight: int
     font_italic: bool
+    sample: str  # a few letters in the brand name's own script, for the typeface
     background: str
     logos: tuple[Tile, ...]
     colors: tuple[dict, ...]
-    clear_space: Image.Image
-    clear_share: float  # the clear space as a share of the clear_space image's height
+    clear_space: Tile
+    clear_share: float  # the clear space as a share of the clear_space picture's height
     minimum_sizes: tuple[tuple[str, str], ...]
     rules: tuple[Tile, ...]
     footer: str
@@ -101,29 +104,31 @@ def sheet_content(assets: BrandAssets, detail: int = 640) -> SheetContent:
                 rendered[layout, treatment] = image
         return rendered[layout, treatment]
 
+    def tile(caption: str, layout: str, treatment: str, backdrop: str, *extra) -> Tile:
+        return Tile(caption, picture(layout, treatment), backdrop, *extra, art=assets.variant(layout, treatment))
+
     home_name = {FULL_COLOR: "Full colour", ONE_COLOR_DARK: "One colour dark", ONE_COLOR_LIGHT: "One colour light"}
     logos = (
-        Tile(f"{home_name[home]} · mark", picture(MARK, home), background),
-        Tile(f"{home_name[home]} · horizontal", picture(HORIZONTAL, home), background),
-        Tile(f"{home_name[home]} · stacked", picture(STACKED, home), background),
-        Tile("One colour dark · light backgrounds", picture(HORIZONTAL, ONE_COLOR_DARK), "#ffffff"),
-        Tile(
-            "One colour light · dark backgrounds",
-            picture(HORIZONTAL, ONE_COLOR_LIGHT),
-            dark_backdrop,
-        ),
-        Tile(f"On the primary colour {primary.upper()}", picture(MARK, on_primary), primary),
+        tile(f"{home_name[home]} · mark", MARK, home, background),
+        tile(f"{home_name[home]} · horizontal", HORIZONTAL, home, background),
+        tile(f"{home_name[home]} · stacked", STACKED, home, background),
+        tile("One colour dark · light backgrounds", HORIZONTAL, ONE_COLOR_DARK, "#ffffff"),
+        tile("One colour light · dark backgrounds", HORIZONTAL, ONE_COLOR_LIGHT, dark_backdrop),
+        tile(f"On the primary colour {primary.upper()}", MARK, on_primary, primary),
     )
     home_mark = mark_artwork(mark, home, treatments)
+    recolored = _recolored(home_mark, mark.palette, treatments.text)
     rules = (
-        Tile("Use the files as supplied", picture(MARK, home), background, "do"),
-        Tile("Reverse it on dark colours", picture(MARK, ONE_COLOR_LIGHT), dark_backdrop, "do"),
-        Tile("Don't stretch or squash it", picture(MARK, home), background, "dont", (1.5, 0.62)),
-        Tile("Don't recolour it", render(_recolored(home_mark, mark.palette, treatments.text)), background, "dont"),
+        tile("Use the files as supplied", MARK, home, background, "do"),
+        tile("Reverse it on dark colours", MARK, ONE_COLOR_LIGHT, dark_backdrop, "do"),
+        tile("Don't stretch or squash it", MARK, home, background, "dont", (1.5, 0.62)),
+        Tile("Don't recolour it", render(recolored), background, "dont", art=recolored),
     )
     clear = assets.variant(MARK, FULL_COLOR)
     params = assets.params
-    footer = f"{request.name} · brand sheet made with Logo Studio {__version__}"
+    # The name isolated (FSI … PDI) in a left-to-right line (LRM), so a right-to-left name
+    # neither turns the English sentence around nor moves to its end.
+    footer = f"\u200e\u2068{request.name}\u2069 · brand sheet made with Logo Studio {__version__}"
     if params is not None and params.seed is not None:
         footer += f" from a generated image (seed {params.seed})"
     return SheetContent(
@@ -133,10 +138,11 @@ def sheet_content(assets: BrandAssets, detail: int = 640) -> SheetContent:
         font_file=str(assets.face.path),
         font_weight=assets.face.weight,
         font_italic=assets.face.italic,
+        sample=script_sample(request.name),
         background=background,
         logos=logos,
         colors=tuple(color_record(color, background) for color in assets.colors),
-        clear_space=picture(MARK, FULL_COLOR),
+        clear_space=tile("", MARK, FULL_COLOR, background),
         clear_share=round(CLEAR_SPACE * mark.size[1]) / clear.height,
         minimum_sizes=minimum_sizes(assets),
         rules=rules,
@@ -178,3 +184,35 @@ def _recolored(art: Artwork, palette: tuple[str, ...], text: str) -> Artwork:
 
 def _distance(first: str, second: str) -> int:
     return max(abs(a - b) for a, b in zip(hex_to_rgb(first), hex_to_rgb(second), strict=True))
+
+
+SAMPLES = {  # a pangram-like sample per script: letters that show a typeface's character
+    "LATIN": "Aa Bb Cc 123",
+    "ARABIC": "أ ب ج د س ع ١٢٣",
+    "HEBREW": "א ב ג ד ה ו ש ת 123",
+    "CYRILLIC": "Аа Бб Вв Жж 123",
+    "GREEK": "Αα Ββ Γγ Δδ 123",
+    "CJK": "永 和 九 年 123",
+    "HIRAGANA": "あ い う え お 123",
+    "KATAKANA": "ア イ ウ エ オ 123",
+    "HANGUL": "가 나 다 라 마 123",
+    "DEVANAGARI": "अ आ क ख ग १२३",
+    "THAI": "ก ข ค ง จ ๑๒๓",
+}
+
+
+def script_sample(name: str) -> str:
+    """The typeface sample for ``name``: a few letters of the script most of its letters are in
+    (Latin if none is known), with digits."""
+    counts: dict[str, int] = {}
+    for char in name:
+        if not char.isalpha():
+            continue
+        words = unicodedata.name(char, "").split()
+        script = next((word for word in words if word in SAMPLES or word == "IDEOGRAPH"), "")
+        script = "CJK" if script in ("IDEOGRAPH", "CJK") else script
+        if script:
+            counts[script] = counts.get(script, 0) + 1
+    if not counts:
+        return SAMPLES["LATIN"]
+    return SAMPLES[max(counts, key=counts.get)]

@@ -61,6 +61,16 @@ def to_cmyk(color: str) -> tuple[int, int, int, int]:
     return tuple(round(value * 100) for value in (c, m, y, k))
 
 
+def name_color(colors: tuple[str, ...], background: str) -> str:
+    """The colour the brand name is set in on ``background``: the brand colour with the most
+    contrast if it is readable as text (4.5:1), else black or white, whichever reads better.
+    The one rule for the kit's wordmarks and ``logo-studio export --wordmark``."""
+    readable = [color for color in colors if contrast_ratio(color, background) >= AA_TEXT]
+    if readable:
+        return max(readable, key=lambda color: contrast_ratio(color, background))
+    return max((BLACK, WHITE), key=lambda color: contrast_ratio(color, background))
+
+
 def text_color_on(background: str, candidates: tuple[str, ...] = ()) -> str:
     """The candidate (else black or white) with the highest contrast on ``background``."""
     return max((*candidates, BLACK, WHITE), key=lambda color: contrast_ratio(color, background))
@@ -86,16 +96,13 @@ class BrandColor:
         return "--brand-" + re.sub(r"[^a-z0-9]+", "-", self.role.lower()).strip("-")
 
 
-def brand_colors(palette: tuple[str, ...], background: str, dark: str = "", light: str = "") -> list[BrandColor]:
-    """The brand's colours with their roles: Primary, Secondary, Accent N, then Background, and
-    the one-colour logo colours ``dark`` and ``light`` where they are not already listed."""
+def brand_colors(palette: tuple[str, ...], background: str) -> list[BrandColor]:
+    """The brand's colours with their roles: Primary, Secondary, Accent N, then Background.
+    Only colours of the brand: black or white used for one-colour logos are not brand colours."""
     roles = ["Primary", "Secondary"] + [f"Accent {n}" for n in range(1, 10)]
     colors = [BrandColor(role, color) for role, color in zip(roles, dict.fromkeys(palette), strict=False)]
-    listed = {color.hex for color in colors}
-    for role, color in (("Background", background), ("Logo dark", dark), ("Logo light", light)):
-        if color and (color not in listed or role == "Background"):
-            colors.append(BrandColor(role, color))
-            listed.add(color)
+    if background:
+        colors.append(BrandColor("Background", background))
     return colors
 
 

@@ -14,14 +14,16 @@ from pathlib import Path
 
 from PIL import Image
 
-from desktop.errors import ExportConflict, ExportError
-from desktop.files import atomic_save_png, atomic_write, os_error_message
+from desktop.errors import ExportConflict
+from desktop.files import atomic_write
 from desktop.logo import kit_images as images
-from desktop.logo.artwork import FULL_COLOR, LAYOUTS, ONE_COLOR_DARK, TREATMENTS
+from desktop.logo.artwork import COLORED, LAYOUTS, ONE_COLOR_DARK, TREATMENTS
 from desktop.logo.brand import BrandAssets, BrandKitRequest, prepare_brand
 from desktop.logo.brand_sheet import sheet_content
+from desktop.logo.card_sizes import CARDS
 from desktop.logo.colors import colors_css, colors_json
 from desktop.logo.icons import save_favicon
+from desktop.logo.staging import Written, save_png, write_all, write_text
 
 LOGO_PX = 640  # the logo PNGs show the mark this many pixels on its longer side (the SVGs scale to any size)
 SHEET_WIDTH = 1754  # brand-sheet.png: A4 at 150 dpi
@@ -38,12 +40,16 @@ def kit_paths(request: BrandKitRequest) -> list[str]:
         for ext in ("png", "svg")
     ]
     paths += ["social/avatar-400.png", "social/avatar-800.png", *(f"social/{name}" for name in images.SOCIAL_COVERS)]
+    paths += [f"email/{slug}-signature@2x.png", "email/signature.html"]
+    paths += [f"print/{name}" for name in CARDS]
     paths += [f"web/{name}" for name in ("favicon.ico", "favicon.svg", "apple-touch-icon.png", "icon-192.png")]
     paths += ["web/icon-512.png", "web/site.webmanifest", "web/head-snippet.html", "app-icons/app-icon-1024.png"]
     for density in images.ANDROID_DENSITIES:
         paths += [
-            f"app-icons/android/mipmap-{density}/ic_launcher_{layer}.png" for layer in ("foreground", "background")
+            f"app-icons/android/mipmap-{density}/{name}.png"
+            for name in ("ic_launcher_foreground", "ic_launcher_background", "ic_launcher_monochrome")
         ]
+        paths += [f"app-icons/android/mipmap-{density}/{name}.png" for name in ("ic_launcher", "ic_launcher_round")]
     paths += ["app-icons/android/mipmap-anydpi-v26/ic_launcher.xml", "app-icons/android/play-store-512.png"]
     paths += ["colors/colors.json", "colors/colors.css", "brand-sheet.pdf", "brand-sheet.png", "README.txt"]
     return paths
@@ -68,37 +74,38 @@ def make_brand_kit(
     overwrite: bool = False,
     zip_too: bool = False,
     on_progress: Progress | None = None,
-) -> list[Path]:
-    """Write the brand kit for the logo ``source_png`` into ``out_dir``; return the paths written.
+) -> Written:
+    """Write the brand kit for the logo ``source_png`` into ``out_dir``: all of it or nothing.
 
-    ExportConflict (naming the files, nothing written) when any exists and ``overwrite`` is
-    False; InvalidParameters when the image, font or name cannot be used; ExportError when the
-    disk refuses. ``on_progress(done, total, path)`` is called before the first file (done 0)
-    and after each one. Every file keeps the generation parameters where its format has room.
+    The files are made in a temporary folder beside ``out_dir`` and moved into place when all
+    are complete (:mod:`desktop.logo.staging`). ExportConflict (naming the files, nothing
+    written) when any exists and ``overwrite`` is False; InvalidParameters when the image, font
+    or name cannot be used; ExportError when the disk refuses. ``on_progress(done, total,
+    path)`` is called before the first file (done 0) and after each one is made. Every file
+    keeps the generation parameters where its format has room. Returns the paths and warnings.
     """
     out_dir = Path(out_dir)
-    files = kit_files(out_dir, brand, zip_too)
-    existing = [path for path in files if path.exists()]
+    relatives = kit_paths(brand) + ([zip_name(brand)] if zip_too else [])
+    existing = [relative for relative in relatives if (out_dir / relative).exists()]
     if existing and not overwrite:
-        names = ", ".join(str(path.relative_to(out_dir)) for path in existing[:4])
         more = f" and {len(existing) - 4} more" if len(existing) > 4 else ""
         raise ExportConflict(
-            f"Not written: {names}{more} already exist in {out_dir}. Choose another folder or allow replacing."
+            f"Not written: {', '.join(existing[:4])}{more} already exist in {out_dir}. Choose another folder or "
+            "allow replacing."
         )
     report = on_progress or (lambda done, total, path: None)
-    report(0, len(files), None)
+    report(0, len(relatives), None)
     assets = prepare_brand(Path(source_png), brand)
     writers = _writers(assets)
     if zip_too:
-        writers[zip_name(brand)] = lambda path: _write_zip(path, files[:-1], out_dir, brand)
-    try:
-        for done, path in enumerate(files, start=1):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            writers[path.relative_to(out_dir).as_posix()](path)
-            report(done, len(files), path)
-    except OSError as error:
-        raise ExportError(os_error_message("write the brand kit", out_dir, error)) from error
-    return files
+        writers[zip_name(brand)] = lambda path: _write_zip(path, relatives[:-1], brand)
+    files = write_all(
+        out_dir,
+        {relative: writers[relative] for relative in relatives},
+        "write the brand kit",
+        lambda done, path: report(done, len(relatives), path),
+    )
+    return Written(files, assets.mark.warnings)
 
 
 def _writers(assets: BrandAssets) -> dict[str, Callable[[Path], None]]:
@@ -109,10 +116,12 @@ def _writers(assets: BrandAssets) -> dict[str, Callable[[Path], None]]:
     writers: dict[str, Callable[[Path], None]] = {}
 
     def save(make: Callable[[], Image.Image]) -> Callable[[Path], None]:
-        return lambda path: atomic_save_png(make(), path, **png)
+        return lambda path: save_png(make(), path, **png)
 
     def text(make: Callable[[], str]) -> Callable[[Path], None]:
-        return lambda path: atomic_write(path, lambda handle: handle.write(make().encode("utf-8")))
+        return lambda path: write_text(path, make())
+
+    title = f"{request.name} logo"
 
     scale = LOGO_PX / max(assets.mark.size)
 
@@ -121,9 +130,9 @@ def _writers(assets: BrandAssets) -> dict[str, Callable[[Path], None]]:
         return assets.variant(layout, ONE_COLOR_DARK).render(scale).getchannel("A")
 
     def logo_png(layout: str, treatment: str) -> Image.Image:
-        if treatment == FULL_COLOR:
+        if treatment in COLORED:
             return assets.variant(layout, treatment).render(scale)
-        # Both one-colour variants have the same shape: render it once, fill it with each ink.
+        # The one-ink variants have the same shape: render it once, fill it with each ink.
         alpha = one_color_alpha(layout)
         image = Image.new("RGBA", alpha.size, assets.treatments.ink(treatment))
         image.putalpha(alpha)
@@ -133,19 +142,26 @@ def _writers(assets: BrandAssets) -> dict[str, Callable[[Path], None]]:
         for treatment in TREATMENTS:
             name = f"logo/{slug}-{layout}-{treatment}"
             writers[f"{name}.png"] = save(lambda layout=layout, treatment=treatment: logo_png(layout, treatment))
-            writers[f"{name}.svg"] = text(lambda key=(layout, treatment): assets.variant(*key).svg(metadata))
+            writers[f"{name}.svg"] = text(
+                lambda key=(layout, treatment): assets.variant(*key).svg(metadata, title=title)
+            )
     for side in (400, 800):
         writers[f"social/avatar-{side}.png"] = save(lambda side=side: images.avatar(assets, side))
-    for name, size in images.SOCIAL_COVERS.items():
-        writers[f"social/{name}"] = save(lambda size=size: images.cover(assets, size))
+    for name, (size, safe) in images.SOCIAL_COVERS.items():
+        writers[f"social/{name}"] = save(lambda size=size, safe=safe: images.cover(assets, size, safe))
+    signature = images.EmailSignature(assets)
+    writers[f"email/{slug}-signature@2x.png"] = save(signature.image)
+    writers["email/signature.html"] = text(lambda: signature.html(f"{slug}-signature@2x.png"))
+    for name, card in CARDS.items():
+        writers[f"print/{name}"] = lambda path, card=card: _write_card(assets, card, path)
     writers["web/favicon.ico"] = lambda path: atomic_write(path, lambda handle: save_favicon(_favicon(assets), handle))
-    writers["web/favicon.svg"] = text(lambda: images.square_svg(assets, metadata))
+    writers["web/favicon.svg"] = text(lambda: images.square_svg(assets, metadata, title))
     writers["web/apple-touch-icon.png"] = save(lambda: images.badge(assets, 180, images.TOUCH_RADIUS))
     for side in (192, 512):
         writers[f"web/icon-{side}.png"] = save(lambda side=side: images.badge(assets, side, images.ICON_RADIUS))
     writers["web/site.webmanifest"] = text(lambda: images.webmanifest(request.name, assets.primary, background))
     writers["web/head-snippet.html"] = text(lambda: images.head_snippet(request.name, request.tagline, assets.primary))
-    writers["app-icons/app-icon-1024.png"] = save(lambda: images.badge(assets, 1024, images.ICON_RADIUS).convert("RGB"))
+    writers["app-icons/app-icon-1024.png"] = save(lambda: images.badge(assets, 1024, images.ICON_RADIUS))
     for density, side in images.ANDROID_DENSITIES.items():
         folder = f"app-icons/android/mipmap-{density}"
         writers[f"{folder}/ic_launcher_foreground.png"] = save(
@@ -153,6 +169,14 @@ def _writers(assets: BrandAssets) -> dict[str, Callable[[Path], None]]:
         )
         writers[f"{folder}/ic_launcher_background.png"] = save(
             lambda side=side: Image.new("RGB", (side, side), background)
+        )
+        writers[f"{folder}/ic_launcher_monochrome.png"] = save(
+            lambda side=side: images.android_monochrome(assets, side)
+        )
+        legacy = images.LEGACY_LAUNCHER[density]
+        writers[f"{folder}/ic_launcher.png"] = save(lambda side=legacy: images.legacy_launcher(assets, side))
+        writers[f"{folder}/ic_launcher_round.png"] = save(
+            lambda side=legacy: images.legacy_launcher(assets, side, True)
         )
     writers["app-icons/android/mipmap-anydpi-v26/ic_launcher.xml"] = text(images.adaptive_icon_xml)
     writers["app-icons/android/play-store-512.png"] = save(lambda: images.badge(assets, 512, images.ICON_RADIUS))
@@ -190,16 +214,24 @@ class _SheetFiles:
     def write_png(self, path: Path) -> None:
         from desktop.logo.sheet import sheet_image
 
-        atomic_save_png(sheet_image(self.content(), SHEET_WIDTH), path, dpi=(150, 150), **self.png_options)
+        save_png(sheet_image(self.content(), SHEET_WIDTH), path, dpi=(150, 150), **self.png_options)
 
 
-def _write_zip(path: Path, files: list[Path], out_dir: Path, request: BrandKitRequest) -> None:
+def _write_card(assets: BrandAssets, card, path: Path) -> None:
+    from desktop.logo.card import card_pdf
+
+    data = card_pdf(assets, card)
+    atomic_write(path, lambda handle: handle.write(data))
+
+
+def _write_zip(path: Path, relatives: list[str], request: BrandKitRequest) -> None:
+    """The kit's other files (beside ``path``) packed into one .zip."""
     root = f"{request.slug}-brand-kit"
 
     def write(handle) -> None:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for file in files:
-                archive.write(file, f"{root}/{file.relative_to(out_dir).as_posix()}")
+            for relative in relatives:
+                archive.write(path.parent / relative, f"{root}/{relative}")
 
     atomic_write(path, write)
 
@@ -213,15 +245,23 @@ def readme(assets: BrandAssets) -> str:
         "",
         "brand-sheet.pdf / .png  One page with the logos, colours, typeface and rules. Share it with anyone",
         "                        who designs, prints or codes for you.",
-        "logo/       The logo in three layouts (mark, horizontal, stacked) and three colourings:",
+        "logo/       The logo in three layouts (mark, horizontal, stacked) and six colourings:",
         "            full colour; one colour dark, for light backgrounds; one colour light, for dark",
         "            backgrounds. PNG (transparent) for documents and the web, SVG for print and any size.",
         "            Each file includes the clear space: place it as it is.",
+        "            Also black, white and greyscale versions (greys of the same lightness as the colours).",
         "social/     Profile pictures (400 and 800 px; the mark survives a circular crop), the link",
-        "            preview image (1200x630) and a banner (1500x500).",
+        "            preview (1200x630), a banner (1500x500), Facebook covers (820x312, 851x315), LinkedIn",
+        "            banner (1584x396) and company cover (1128x191), YouTube channel art (2560x1440; the logo",
+        "            inside the 1546x423 area every device shows), Instagram post (1080x1080) and story",
+        "            (1080x1920; the logo clear of the top and bottom 250 px).",
+        "email/      The logo for an email signature (PNG at twice its size, sharp on high-density screens)",
+        "            and signature.html to paste into your email program's signature settings.",
+        "print/      Business cards, 85x55 mm and 3.5x2 in, with 3 mm bleed and crop marks (PDF, vector).",
         "web/        Favicons, icons for phones and the web app manifest. Put them at the root of the",
         "            site and paste head-snippet.html into the <head> of each page.",
-        "app-icons/  A 1024 px app icon (App Store and others) and Android adaptive icon layers for each",
+        "app-icons/  A 1024 px app icon (App Store and others), Android adaptive icon layers with the",
+        "            Android 13 monochrome layer, and legacy launcher icons (square and round) for each",
         "            screen density (copy the mipmap folders into app/src/main/res/).",
         "colors/     colors.json (HEX, RGB, CMYK, WCAG contrast) and colors.css (CSS custom properties).",
         "",

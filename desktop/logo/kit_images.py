@@ -13,9 +13,9 @@ import json
 from html import escape
 from typing import TYPE_CHECKING
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from desktop.logo.artwork import HORIZONTAL, Artwork, in_circle, mark_artwork, treatment_for, variant
+from desktop.logo.artwork import HORIZONTAL, WHITE, Artwork, in_circle, mark_artwork, treatment_for, variant
 from desktop.logo.raster import fill_layer, polygons_of
 from desktop.logo.shaping import shape_text
 
@@ -28,7 +28,20 @@ TOUCH_RADIUS = 0.38
 # Android adaptive icons: 108 dp layers, of which a 66 dp circle is always shown.
 ANDROID_DENSITIES = {"mdpi": 108, "hdpi": 162, "xhdpi": 216, "xxhdpi": 324, "xxxhdpi": 432}
 ANDROID_RADIUS = 30 / 108
-SOCIAL_COVERS = {"link-preview-1200x630.png": (1200, 630), "banner-1500x500.png": (1500, 500)}
+# name: (size, the safe area every platform shows, centred)
+SOCIAL_COVERS = {
+    "link-preview-1200x630.png": ((1200, 630), (1200, 630)),
+    "banner-1500x500.png": ((1500, 500), (1500, 500)),
+    "facebook-cover-820x312.png": ((820, 312), (820, 312)),
+    "facebook-cover-851x315.png": ((851, 315), (851, 315)),
+    "linkedin-banner-1584x396.png": ((1584, 396), (1584, 396)),
+    "linkedin-company-cover-1128x191.png": ((1128, 191), (1128, 191)),
+    "youtube-channel-art-2560x1440.png": ((2560, 1440), (1546, 423)),
+    "instagram-post-1080x1080.png": ((1080, 1080), (1080, 1080)),
+    "instagram-story-1080x1920.png": ((1080, 1920), (1080, 1420)),
+}
+LEGACY_LAUNCHER = {"mdpi": 48, "hdpi": 72, "xhdpi": 96, "xxhdpi": 144, "xxxhdpi": 192}
+SIGNATURE_WIDTH = 200  # CSS px the email signature logo is shown at (its PNG has twice as many)
 
 
 def mark_for(assets, background: str) -> Artwork:
@@ -48,12 +61,13 @@ def bare_mark(assets: BrandAssets, side: int) -> Image.Image:
     return art.placed((side, side), art.fit_scale((side, side)))
 
 
-def square_svg(assets: BrandAssets, metadata: str = "") -> str:
+def square_svg(assets: BrandAssets, metadata: str = "", title: str = "") -> str:
     """The full-colour mark centred in a square viewBox (favicon.svg)."""
     art = mark_artwork(assets.mark, "full-color", assets.treatments)
     side = max(art.width, art.height)
     shift = ((side - art.width) / 2, (side - art.height) / 2)
-    return Artwork(f'<g transform="translate({shift[0]:g},{shift[1]:g})">{art.body}</g>', side, side).svg(metadata)
+    square = Artwork(f'<g transform="translate({shift[0]:g},{shift[1]:g})">{art.body}</g>', side, side)
+    return square.svg(metadata, title=title)
 
 
 def avatar(assets: BrandAssets, side: int) -> Image.Image:
@@ -66,12 +80,73 @@ def android_foreground(assets: BrandAssets, side: int) -> Image.Image:
     return in_circle(assets.mark, mark_for(assets, assets.background), side, ANDROID_RADIUS)
 
 
-def cover(assets: BrandAssets, size: tuple[int, int]) -> Image.Image:
-    """A link preview or banner: the horizontal logo (and tagline) centred on the background.
+def android_monochrome(assets: BrandAssets, side: int) -> Image.Image:
+    """The Android 13 monochrome layer: the one-colour mark (white, alpha is what counts) inside
+    the 66 dp safe circle; the system tints it to the user's theme."""
+    art = mark_artwork(assets.mark, WHITE, assets.treatments)
+    return in_circle(assets.mark, art, side, ANDROID_RADIUS)
 
-    The content stays in the middle 75% of the width, where platforms crop and overlay least.
+
+def legacy_launcher(assets: BrandAssets, side: int, round_icon: bool = False) -> Image.Image:
+    """A launcher icon for Android before 8: the mark on the background colour, in a rounded
+    square (or a circle) with transparent corners."""
+    icon = badge(assets, side, ICON_RADIUS * (0.92 if round_icon else 1.0))
+    mask = Image.new("L", (side * 4, side * 4), 0)
+    draw = ImageDraw.Draw(mask)
+    if round_icon:
+        draw.ellipse((0, 0, side * 4 - 1, side * 4 - 1), fill=255)
+    else:
+        draw.rounded_rectangle((0, 0, side * 4 - 1, side * 4 - 1), radius=side * 4 * 0.12, fill=255)
+    icon.putalpha(mask.resize((side, side), Image.Resampling.BOX))
+    return icon
+
+
+class EmailSignature:
+    """The logo of an email signature: the horizontal logo on white at twice its shown size,
+    and the HTML that shows it (with the name as text, for mail that blocks images)."""
+
+    def __init__(self, assets: BrandAssets) -> None:
+        self.assets = assets
+        treatment = treatment_for("#ffffff", assets.mark, assets.treatments)
+        self.logo = variant(
+            assets.mark, HORIZONTAL, treatment, assets.treatments, assets.request.name, assets.request.font
+        )
+        self.height = max(1, round(SIGNATURE_WIDTH * self.logo.height / self.logo.width))
+
+    def image(self) -> Image.Image:
+        size = (2 * SIGNATURE_WIDTH, 2 * self.height)
+        return self.logo.placed(size, self.logo.fit_scale(size), background="#ffffff")
+
+    def html(self, image_name: str) -> str:
+        request = self.assets.request
+        name, tagline = escape(request.name), escape(request.tagline)
+        color = self.assets.treatments.ink(treatment_for("#ffffff", self.assets.mark, self.assets.treatments))
+        lines = [
+            f"<!-- {name}: email signature. Put {image_name} on your website (or attach it), change src to its",
+            "     full address, then paste this into your email program's signature settings. -->",
+            '<table cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse">',
+            f'  <tr><td style="padding:0 0 8px 0"><img src="{image_name}" width="{SIGNATURE_WIDTH}" '
+            f'height="{self.height}" alt="{name}" style="display:block;border:0"></td></tr>',
+            f'  <tr><td style="font-family:Arial,Helvetica,sans-serif;font-size:14px;font-weight:bold;color:{color}">'
+            f"{name}</td></tr>",
+        ]
+        if tagline:
+            lines.append(
+                '  <tr><td style="font-family:Arial,Helvetica,sans-serif;font-size:12px;color:#5f6670">'
+                f"{tagline}</td></tr>"
+            )
+        lines.append("</table>")
+        return "\n".join(lines) + "\n"
+
+
+def cover(assets: BrandAssets, size: tuple[int, int], safe: tuple[int, int] | None = None) -> Image.Image:
+    """A social cover: the horizontal logo (and tagline) centred on the background.
+
+    The content stays in the middle 75% of the width of the ``safe`` area (centred; default:
+    the whole image), where platforms crop and overlay least.
     """
-    width, height = size
+    width, height = safe or size
+    canvas_width, canvas_height = size
     background = assets.background
     treatment = treatment_for(background, assets.mark, assets.treatments)
     logo = variant(assets.mark, HORIZONTAL, treatment, assets.treatments, assets.request.name, assets.request.font)
@@ -80,12 +155,12 @@ def cover(assets: BrandAssets, size: tuple[int, int]) -> Image.Image:
     box = (width * 0.75, height * (0.5 if tagline else 0.62))
     scale = logo.fit_scale(box)
     block = logo.height * scale + (text_px * 2.2 if tagline else 0)
-    top = (height - block) / 2
-    canvas = logo.placed(size, scale, (width / 2, top + logo.height * scale / 2), background)
+    top = (canvas_height - block) / 2
+    canvas = logo.placed(size, scale, (canvas_width / 2, top + logo.height * scale / 2), background)
     if tagline:
         color = assets.treatments.ink(treatment)
         line = text_line(assets, tagline, text_px, color, width * 0.75)
-        canvas.alpha_composite(line, ((width - line.width) // 2, round(top + logo.height * scale)))
+        canvas.alpha_composite(line, ((canvas_width - line.width) // 2, round(top + logo.height * scale)))
     return canvas
 
 
@@ -152,5 +227,6 @@ def adaptive_icon_xml() -> str:
         '<adaptive-icon xmlns:android="http://schemas.android.com/apk/res/android">\n'
         '    <background android:drawable="@mipmap/ic_launcher_background"/>\n'
         '    <foreground android:drawable="@mipmap/ic_launcher_foreground"/>\n'
+        '    <monochrome android:drawable="@mipmap/ic_launcher_monochrome"/>\n'
         "</adaptive-icon>\n"
     )

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
-from desktop.errors import ExportConflict, ExportError, InvalidParameters, MetadataError
+from desktop.errors import ExportConflict, InvalidParameters, MetadataError
 from desktop.export import default_export_name
-from desktop.files import atomic_save_png, atomic_write, os_error_message
+from desktop.files import atomic_write
 from desktop.imageops import open_image
-from desktop.logo.background import detect_background, remove_background
+from desktop.logo.cleanup import CleanLogo, clean_logo
+from desktop.logo.colors import name_color
 from desktop.logo.icons import ICON_SIZES, icon_files, icon_frames, save_favicon
-from desktop.logo.palette_lock import lock_to_palette
+from desktop.logo.staging import Written, save_png, write_all, write_text
 from desktop.logo.vector import COLOR, SINGLE, trace_svg
-from desktop.logo.wordmark import WordmarkStyle, compose_wordmark, trim, wordmark_svg
+from desktop.logo.wordmark import WordmarkStyle, compose_wordmark, ink_box, wordmark_svg
 from desktop.metadata import png_info, read_params, to_json_text
 from desktop.params import GenerationParams
 
@@ -26,13 +27,16 @@ _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 @dataclass(frozen=True)
 class LogoExport:
-    """What to produce. ``palette`` defaults to the colours stored in the image's parameters;
-    ``background`` (the colour to remove) defaults to the palette's background or is detected."""
+    """What to produce. ``palette`` (brand colours that palette lock snaps to) defaults to the
+    colours stored in the image's parameters, else the logo's own colours are kept exactly;
+    ``background`` (the colour to remove) defaults to the one found around the mark;
+    ``clear_holes`` also removes background-coloured areas enclosed by the mark."""
 
     palette: tuple[str, ...] = ()
     background: str = ""
     palette_lock: bool = False
     transparent: bool = False
+    clear_holes: bool = False
     svg: bool = False
     svg_mode: str = COLOR
     icon_set: bool = False
@@ -57,41 +61,51 @@ def parse_palette(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class PreparedLogo:
-    """The processed image and what the files are written from."""
+    """The processed logo (``clean``) and what the files are written from."""
 
-    image: Image.Image
+    clean: CleanLogo
     params: GenerationParams | None
-    palette: tuple[str, ...]
-    background: str
+    name_color: str  # the wordmark's colour when none is chosen: as the brand kit sets the name
+
+    @property
+    def image(self) -> Image.Image:
+        """The processed image, RGB where it is opaque, else RGBA."""
+        return self.clean.image.convert("RGB") if self.clean.opaque else self.clean.image
+
+    @property
+    def background(self) -> str:
+        return self.clean.background
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.clean.warnings
 
 
 def prepare(source: Path, options: LogoExport) -> PreparedLogo:
-    """Open ``source`` and apply palette lock and background removal (for export and preview)."""
+    """Open ``source`` and clean it up as ``options`` ask (for export and preview).
+
+    InvalidParameters when the image is not a logo (nothing but its background, a photo) or
+    has no background to remove."""
     opened = open_image(source, "input")
     try:
         params = read_params(opened)
     except MetadataError:
         params = None
-    image = opened.convert("RGBA") if opened.mode in ("RGBA", "LA", "P") else opened.convert("RGB")
     palette = options.palette or (params.colors if params else ())
-    background = options.background or (params.background if params else "")
-    if options.palette_lock:
-        lock_colors = list(palette)
-        if not lock_colors:
-            raise InvalidParameters(
-                "palette", "Palette lock needs the brand colours: give --palette, or use an image made with a palette."
-            )
-        if image.mode != "RGBA" or image.getchannel("A").getextrema()[0] == 255:
-            lock_colors.append(background or detect_background(image))
-        image = lock_to_palette(image, lock_colors)
-    if options.transparent:
-        background = background or detect_background(image)
-        image = remove_background(image, background)
-    return PreparedLogo(image, params, tuple(palette), background)
+    clean = clean_logo(
+        opened,
+        palette=tuple(palette),
+        background=options.background,
+        lock=options.palette_lock,
+        transparent=options.transparent,
+        clear_holes=options.clear_holes,
+    )
+    ground = clean.found_background or (params.background if params and params.background else "#ffffff")
+    return PreparedLogo(clean, params, name_color(clean.colors, ground))
 
 
-def export_logo(source: Path, out_dir: Path, options: LogoExport, *, overwrite: bool = False) -> list[Path]:
-    """Write the requested files for ``source`` into ``out_dir`` and return their paths.
+def export_logo(source: Path, out_dir: Path, options: LogoExport, *, overwrite: bool = False) -> Written:
+    """Write the requested files for ``source`` into ``out_dir``: all of them, or none.
 
     Every file keeps the generation parameters (PNG text chunks, SVG ``<metadata>``). If any
     target exists and ``overwrite`` is False, nothing is written (ExportConflict lists them).
@@ -100,71 +114,62 @@ def export_logo(source: Path, out_dir: Path, options: LogoExport, *, overwrite: 
     image, params = prepared.image, prepared.params
     stem = Path(default_export_name(params.prompt)).stem if params else Path(source).stem
     out_dir = Path(out_dir)
-    files: dict[Path, callable] = {}
+    files: dict[str, callable] = {}
     pnginfo = png_info(params) if params else None
     metadata = to_json_text(params) if params else ""
-    files[out_dir / f"{stem}.png"] = lambda path: atomic_save_png(image, path, **_png_options(pnginfo))
+    title = options.wordmark.text if options.wordmark else stem.replace("-", " ")
+    files[f"{stem}.png"] = lambda path: save_png(image, path, pnginfo)
+    flat = prepared.clean.flat
 
-    def trace(picture: Image.Image, mode: str = options.svg_mode) -> str:
+    @functools.cache
+    def trace(mode: str = options.svg_mode) -> str:
         return trace_svg(
-            picture,
+            flat,
             mode=mode,
-            palette=_svg_palette(prepared, options),
-            single_color=(prepared.palette or ("#000000",))[0],
+            single_color=(prepared.clean.colors or ("#000000",))[0],
             metadata=metadata,
+            title=f"{title} logo",
+            size=image.size,
         )
 
-    svg_text = trace(image) if options.svg or options.icon_set else ""
     if options.svg:
-        files[out_dir / f"{stem}.svg"] = lambda path: _write_text(path, svg_text)
+        files[f"{stem}.svg"] = lambda path: write_text(path, trace())
     if options.wordmark:
         style = options.wordmark
-        background = "" if options.transparent else prepared.background
+        if not style.color:
+            style = replace(style, color=prepared.name_color)
+        background = prepared.background
         name = f"{stem}-wordmark-{style.layout}"
-        composed = compose_wordmark(image, style, background)
-        mark = trim(image, background)
-        files[out_dir / f"{name}.png"] = lambda path: atomic_save_png(composed, path, **_png_options(pnginfo))
-        files[out_dir / f"{name}.svg"] = lambda path: _write_text(
-            path, wordmark_svg(trace(mark), mark.size, style, background, metadata)
+        box = ink_box(image, background) or (0, 0, *image.size)
+        files[f"{name}.png"] = lambda path: save_png(compose_wordmark(image, style, background), path, pnginfo)
+        files[f"{name}.svg"] = lambda path: write_text(
+            path, wordmark_svg(_mark_svg(trace(), box), (box[2] - box[0], box[3] - box[1]), style, background, metadata)
         )
     if options.icon_set:
-        folder = out_dir / f"{stem}-icons"
+        folder = f"{stem}-icons"
 
         @functools.cache
         def frames() -> dict:
             # From the trace in colour, even when the SVG asked for is in one colour.
-            colour_svg = svg_text if options.svg_mode == COLOR else trace(image, COLOR)
-            return icon_frames(image, "" if options.transparent else prepared.background, colour_svg)
+            return icon_frames(image, prepared.background, trace(COLOR))
 
-        for size, path in zip(ICON_SIZES, icon_files(folder)[:-1], strict=True):
-            files[path] = lambda target, size=size: atomic_save_png(frames()[size], target, **_png_options(pnginfo))
-        files[folder / "favicon.ico"] = lambda path: atomic_write(path, lambda handle: save_favicon(frames(), handle))
-        files[folder / "logo.svg"] = lambda path: _write_text(path, svg_text)
+        for size, path in zip(ICON_SIZES, icon_files(Path(folder))[:-1], strict=True):
+            files[path.as_posix()] = lambda target, size=size: save_png(frames()[size], target, pnginfo)
+        files[f"{folder}/favicon.ico"] = lambda path: atomic_write(path, lambda handle: save_favicon(frames(), handle))
+        files[f"{folder}/logo.svg"] = lambda path: write_text(path, trace(COLOR))
 
-    existing = [path for path in files if path.exists()]
+    existing = [relative for relative in files if (out_dir / relative).exists()]
     if existing and not overwrite:
-        names = ", ".join(str(path.relative_to(out_dir)) for path in existing[:5])
         raise ExportConflict(
-            f"Not exported: {names} already exist in {out_dir}. Choose another folder or allow replacing."
+            f"Not exported: {', '.join(existing[:5])} already exist in {out_dir}. Choose another folder or allow "
+            "replacing."
         )
-    try:
-        for path, write in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write(path)
-    except OSError as error:
-        raise ExportError(os_error_message("export the logo", out_dir, error)) from error
-    return list(files)
+    written = write_all(out_dir, files, "export the logo")
+    return Written(written, prepared.warnings)
 
 
-def _svg_palette(prepared: PreparedLogo, options: LogoExport) -> tuple[str, ...]:
-    if not options.palette_lock:
-        return ()
-    return prepared.palette + ((prepared.background,) if prepared.background and not options.transparent else ())
-
-
-def _png_options(pnginfo: PngImagePlugin.PngInfo | None) -> dict:
-    return {"pnginfo": pnginfo} if pnginfo is not None else {}
-
-
-def _write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
+def _mark_svg(svg: str, box: tuple[int, int, int, int]) -> str:
+    """The traced ``svg`` moved so that ``box`` (the trimmed mark) starts at (0, 0)."""
+    body = re.search(r"<svg[^>]*>(.*)</svg>", svg, re.S).group(1)
+    body = re.sub(r"<(title|metadata)>.*?</\1>", "", body, flags=re.S)
+    return f'<svg xmlns="http://www.w3.org/2000/svg"><g transform="translate({-box[0]},{-box[1]})">{body}</g></svg>'

@@ -150,18 +150,26 @@ def render_svg(
     ``rect`` with solid ``fill``, ``fill-opacity`` and ``opacity``, inside ``g`` elements, with
     translate / scale / matrix transforms. ``transform`` maps SVG user units to pixels.
     """
-    canvas = np.zeros((size[1], size[0], 4))  # premultiplied RGBA, 0-1
+    canvas = np.zeros((size[1], size[0], 4), dtype=np.float32)  # premultiplied RGBA, 0-1
     if background:
         canvas[...] = (*np.array(hex_to_rgb(background)) / 255, 1.0)
-    root = ElementTree.fromstring(svg)
-    _paint(root, canvas, Transform() if transform is None else transform, 1.0)
-    alpha = canvas[..., 3:]
-    rgb = np.divide(canvas[..., :3], alpha, out=np.zeros_like(canvas[..., :3]), where=alpha > 0)
-    pixels = np.round(np.dstack([rgb, alpha]) * 255).clip(0, 255).astype(np.uint8)
-    return Image.fromarray(pixels, "RGBA")
+    for fill, opacity, polygons in filled_shapes(svg, transform):
+        _composite(canvas, polygons, fill, opacity)
+    alpha = canvas[..., 3:].copy()
+    np.divide(canvas[..., :3], alpha, out=canvas[..., :3], where=alpha > 0)
+    canvas *= 255
+    canvas += 0.5
+    np.clip(canvas, 0, 255, out=canvas)
+    return Image.fromarray(canvas.astype(np.uint8), "RGBA")
 
 
-def _paint(element, canvas: np.ndarray, transform: Transform, opacity: float) -> None:
+def filled_shapes(svg: str, transform: Transform | None = None):
+    """The filled shapes of ``svg`` in painting order, as (fill ``#rrggbb``, opacity, polygons
+    through ``transform``): the SVG subset :func:`render_svg` paints, for any painter."""
+    yield from _shapes(ElementTree.fromstring(svg), Transform() if transform is None else transform, 1.0)
+
+
+def _shapes(element, transform: Transform, opacity: float):
     transform = transform.transform(_parse_transform(element.get("transform", "")))
     opacity *= float(element.get("opacity", 1))
     tag = element.tag.rsplit("}", 1)[-1]
@@ -176,10 +184,10 @@ def _paint(element, canvas: np.ndarray, transform: Transform, opacity: float) ->
             w, h = float(element.get("width", 0)), float(element.get("height", 0))
             corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
             polygons = [np.array([transform.transformPoint(point) for point in corners])]
-        _composite(canvas, polygons, fill, opacity * float(element.get("fill-opacity", 1)))
+        yield fill, opacity * float(element.get("fill-opacity", 1)), polygons
     elif tag in ("svg", "g"):
         for child in element:
-            _paint(child, canvas, transform, opacity)
+            yield from _shapes(child, transform, opacity)
 
 
 def _composite(canvas: np.ndarray, polygons: list[np.ndarray], fill: str, opacity: float) -> None:
@@ -192,10 +200,11 @@ def _composite(canvas: np.ndarray, polygons: list[np.ndarray], fill: str, opacit
     if right <= left or bottom <= top:
         return
     covered = coverage([polygon - (left, top) for polygon in polygons], right - left, bottom - top)
-    covered = covered[..., None] * opacity
-    color = np.array([*hex_to_rgb(fill), 255]) / 255
+    covered = (covered * opacity).astype(np.float32)[..., None]
+    color = np.array([*hex_to_rgb(fill), 255], dtype=np.float32) / 255
     region = canvas[top:bottom, left:right]
-    region[...] = color * covered + region * (1 - covered)
+    region *= 1 - covered
+    region += color * covered
 
 
 _TRANSFORM = re.compile(r"(matrix|translate|scale)\s*\(([^)]*)\)")

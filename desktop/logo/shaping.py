@@ -37,6 +37,7 @@ class ShapedText:
     ink: tuple[float, float, float, float] | None
     ascent: float
     descent: float
+    rtl: bool = False  # the line reads right to left (its first strong letter is right-to-left)
 
     def draw(self, pen, x: float = 0.0, y: float = 0.0) -> None:
         """Draw the outlines into a fontTools ``pen`` with the pen start at (x, y)."""
@@ -112,7 +113,18 @@ def shape_text(face: FontFace, text: str, size_px: float) -> ShapedText:
         bounds.bounds,
         extents.ascender * scale,
         -extents.descender * scale,
+        base_direction(text) == "rtl",
     )
+
+
+def base_direction(text: str) -> str:
+    """'rtl' when the first strong letter of ``text`` is right-to-left, else 'ltr'."""
+    for kind in map(unicodedata.bidirectional, text):
+        if kind in _RTL:
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def _visual_runs(text: str) -> list[tuple[str, str]]:
@@ -122,7 +134,7 @@ def _visual_runs(text: str) -> list[tuple[str, str]]:
     strong = [
         "rtl" if kind in _RTL else "ltr" if kind in _LTR else None for kind in map(unicodedata.bidirectional, text)
     ]
-    base = next((direction for direction in strong if direction), "ltr")
+    base = base_direction(text)
     directions = []
     for i, direction in enumerate(strong):
         if direction is None:  # spaces and punctuation: as their neighbours, else as the line

@@ -34,6 +34,7 @@ from desktop import __version__
 from desktop.logo.brand_sheet import SheetContent, Tile
 from desktop.logo.colors import contrast_ratio, text_color_on
 from desktop.logo.fonts import bundled_font
+from desktop.logo.qt_paint import draw_svg, fit
 
 PAGE = (842.0, 595.0)  # A4 landscape, in points: every coordinate below is in points
 MARGIN = 36.0
@@ -208,7 +209,7 @@ def _tiles(painter: QPainter, tiles: tuple[Tile, ...], x: float, y: float, width
         if contrast_ratio(tile.backdrop, "#ffffff") < 1.15:
             painter.setPen(QPen(QColor(RULE), 0.6))
             painter.drawPath(path)
-        _image(painter, tile.image, box.adjusted(10, 8, -10, -8), tile.stretch)
+        _picture(painter, tile, box.adjusted(10, 8, -10, -8))
         caption_x = left
         if tile.verdict:
             caption_x += _verdict(painter, tile.verdict == "do", left, top + height + 11)
@@ -232,13 +233,16 @@ def _verdict(painter: QPainter, ok: bool, x: float, y: float) -> float:
     return 11.0
 
 
-def _image(painter: QPainter, image: Image.Image, box: QRectF, stretch: tuple[float, float] = (1.0, 1.0)) -> None:
-    """Draw ``image`` as large as fits in ``box``, centred, distorted by ``stretch``."""
-    width, height = image.width * stretch[0], image.height * stretch[1]
-    scale = min(box.width() / width, box.height() / height)
-    target = QRectF(0, 0, width * scale, height * scale)
-    target.moveCenter(box.center())
-    painter.drawImage(target, _qimage(image))
+def _picture(painter: QPainter, tile: Tile, box: QRectF) -> None:
+    """Draw the tile's picture as large as fits in ``box``, centred, distorted by its stretch:
+    as vectors into a PDF (print-ready at any size), as its rendered image elsewhere."""
+    if tile.art is not None and isinstance(painter.device(), QPdfWriter):
+        art = tile.art
+        target = fit(art.width * tile.stretch[0], art.height * tile.stretch[1], box)
+        draw_svg(painter, art.svg(), (art.width, art.height), target)
+        return
+    image = tile.image
+    painter.drawImage(fit(image.width * tile.stretch[0], image.height * tile.stretch[1], box), _qimage(image))
 
 
 def _qimage(image: Image.Image) -> QImage:
@@ -291,19 +295,17 @@ def _colors(painter: QPainter, content: SheetContent, x: float, y: float) -> Non
 
 def _typeface(painter: QPainter, content: SheetContent, x: float, y: float) -> None:
     sample = _brand_font(content, 24)
-    _text(painter, "Aa Bb Cc 123", x, y + 26, sample, INK, max_width=RIGHT_WIDTH)
+    _text(painter, content.sample, x, y + 26, sample, INK, max_width=RIGHT_WIDTH)
     _text(painter, content.font_label, x, y + 44, _font(9, bold=True), INK, max_width=RIGHT_WIDTH)
     _text(painter, "Used for the name in every logo file", x, y + 56, _font(7), MUTED, max_width=RIGHT_WIDTH)
 
 
 def _clear_space(painter: QPainter, content: SheetContent, x: float, y: float) -> None:
     side = 96.0
-    image = content.clear_space
-    fit = min(side / image.width, side / image.height)
-    box = QRectF(0, 0, image.width * fit, image.height * fit)
-    box.moveCenter(QRectF(x, y, side, side).center())
+    image = content.clear_space.image
+    box = fit(image.width, image.height, QRectF(x, y, side, side))
     painter.fillRect(box, QColor(content.background))
-    _image(painter, image, box)
+    _picture(painter, content.clear_space, box)
     inset = box.height() * content.clear_share  # the clear space is the same on every side
     painter.save()
     painter.setPen(QPen(QColor("#4f7cff"), 0.6, Qt.PenStyle.DashLine))

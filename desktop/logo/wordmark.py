@@ -79,18 +79,22 @@ def _layout(mark_size: tuple[int, int], style: WordmarkStyle, text: ShapedText) 
     padding = round(0.08 * mark_h)
     gap = style.spacing * mark_h
     left, top, right, bottom = text.ink or (0.0, -text.ascent, text.advance, text.descent)
+    mark_x = 0.0
     if style.layout == HORIZONTAL:
         # The gap is measured to the first letter's ink; the line box is centred on the mark.
         x = mark_w + gap - left
         y = mark_h / 2 + (text.ascent - text.descent) / 2 - text.descent * 0.1
+        if text.rtl:  # read from the right: the mark first, on the right
+            x = -left
+            mark_x = right - left + gap
     else:
         x = (mark_w - (right - left)) / 2 - left
         y = mark_h + gap - top
-    x0, y0 = min(0.0, x + left), min(0.0, y + top)
-    x1, y1 = max(mark_w, x + right), max(mark_h, y + bottom)
+    x0, y0 = min(mark_x, x + left), min(0.0, y + top)
+    x1, y1 = max(mark_x + mark_w, x + right), max(mark_h, y + bottom)
     dx, dy = padding - math.floor(x0), padding - math.floor(y0)
     size = (math.ceil(x1 + dx + padding), math.ceil(y1 + dy + padding))
-    return _Layout(size, (dx, dy), (x + dx, y + dy), text)
+    return _Layout(size, (round(mark_x + dx), dy), (x + dx, y + dy), text)
 
 
 def _font_px(mark_size: tuple[int, int], style: WordmarkStyle) -> int:
@@ -103,16 +107,20 @@ def _set_text(mark_size: tuple[int, int], style: WordmarkStyle) -> _Layout:
     return _layout(mark_size, style, shape_text(face, style.text, _font_px(mark_size, style)))
 
 
-def trim(mark: Image.Image, background: str = "") -> Image.Image:
-    """``mark`` cropped to what is visible: its opaque pixels, or those unlike ``background``,
-    so the chosen spacing is the real gap between the mark and the name."""
+def ink_box(mark: Image.Image, background: str = "") -> tuple[int, int, int, int] | None:
+    """The box of what is visible in ``mark``: its opaque pixels, or those unlike ``background``."""
     if mark.mode == "RGBA" and mark.getchannel("A").getextrema()[0] < 255:
-        box = mark.getchannel("A").point(lambda a: 255 if a > 16 else 0).getbbox()
-    elif background:
+        return mark.getchannel("A").point(lambda a: 255 if a > 16 else 0).getbbox()
+    if background:
         difference = ImageChops.difference(mark.convert("RGB"), Image.new("RGB", mark.size, background))
-        box = difference.convert("L").point(lambda v: 255 if v > 24 else 0).getbbox()
-    else:
-        box = None
+        return difference.convert("L").point(lambda v: 255 if v > 24 else 0).getbbox()
+    return None
+
+
+def trim(mark: Image.Image, background: str = "") -> Image.Image:
+    """``mark`` cropped to what is visible (:func:`ink_box`), so the chosen spacing is the real
+    gap between the mark and the name."""
+    box = ink_box(mark, background)
     return mark.crop(box) if box else mark
 
 

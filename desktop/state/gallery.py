@@ -58,6 +58,7 @@ class GalleryModel(QObject):
         item = next((item for item in self.items if item.id == item_id), None) if item_id else None
         if (item and item.id) != (self.selected and self.selected.id):
             self.selected = item
+            self.notices.clear(n.FILES)  # about the item or action before
             self.selection_changed.emit(item)
 
     def get(self, item_id: str | None) -> GalleryItem | None:

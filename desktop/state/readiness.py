@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from desktop.engine.loras import apply_prompt_loras
 from desktop.errors import InvalidParameters
+from desktop.models.loras import apply_prompt_loras
 from desktop.params import GenerationParams
 from desktop.state.models import ModelsModel
 from desktop.state.request import RequestModel
@@ -67,6 +67,8 @@ class Readiness(QObject):
         Only its model, speed and LoRAs matter, so a request still being written (no prompt yet,
         a size being typed) is prepared too."""
         self._timer.stop()
+        if self.models.remote:
+            return  # the server loads what a job needs when it runs it: nothing to get ready here
         request = self.request
         try:
             params = GenerationParams(

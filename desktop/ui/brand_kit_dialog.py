@@ -45,7 +45,7 @@ from desktop.ui.export_dialog import remembered_folder
 
 class _Signals(QObject):
     progress = Signal(int, int, str)
-    finished = Signal(object)  # result: list of paths, or LogoStudioError
+    finished = Signal(object)  # result: Written, or LogoStudioError
 
 
 class BrandKitDialog(QDialog):
@@ -53,8 +53,10 @@ class BrandKitDialog(QDialog):
 
     written = Signal(list)
 
-    def __init__(self, parent, item: GalleryItem, settings: QSettings) -> None:
+    def __init__(self, parent, item: GalleryItem, settings: QSettings, brand: str = "") -> None:
+        """``brand``: the brand name typed in the brief (else the one used last here)."""
         super().__init__(parent)
+        self._brand = brand.strip()
         self.setObjectName("brandKitDialog")
         self.setWindowTitle("Brand kit")
         self.item, self.settings = item, settings
@@ -86,7 +88,7 @@ class BrandKitDialog(QDialog):
         column = QVBoxLayout()
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.name_edit = _line("kitNameEdit", self.settings.value("kit/name", ""), "Your business name")
+        self.name_edit = _line("kitNameEdit", self._brand or self.settings.value("kit/name", ""), "Your business name")
         form.addRow("Brand name", self.name_edit)
         self.tagline_edit = _line("kitTaglineEdit", self.settings.value("kit/tagline", ""), "Optional")
         form.addRow("Tagline", self.tagline_edit)
@@ -126,8 +128,9 @@ class BrandKitDialog(QDialog):
         column.addWidget(self.zip_check)
         contents = _note("kitContentsLabel")
         contents.setText(
-            "Logo in 3 layouts × 3 colourings (PNG and SVG), profile pictures, link preview and banner, "
-            "favicons and web manifest, app icons (1024 px, Android), colors.json/.css and a brand sheet (PDF, PNG)."
+            "Logo in 3 layouts × 6 colourings (PNG and SVG), social images (profile pictures, covers, banners, "
+            "posts and stories), favicons and web manifest, app icons (1024 px, Android), an email signature, "
+            "business cards (PDF), colors.json/.css and a brand sheet (PDF, PNG)."
         )
         column.addWidget(contents)
         column.addStretch(1)
@@ -295,7 +298,7 @@ class BrandKitDialog(QDialog):
         self.progress.setRange(0, total)
         self.progress.setValue(done)
         if path:
-            self.message.setText(f"{done} of {total} files written: {Path(path).name}")
+            self.message.setText(f"{done} of {total} files made: {Path(path).name}")
 
     def _written(self, result) -> None:
         self._set_writing(False)
@@ -308,9 +311,10 @@ class BrandKitDialog(QDialog):
         self.settings.setValue("kit/folder", self.folder_edit.text().strip())
         self.settings.setValue("kit/zip", self.zip_check.isChecked())
         self.message.setStyleSheet("QLabel { color: #1b6e3a; }")
-        self.message.setText(f"Done: {len(result)} files in {self._folder_written}")
+        done = f"Done: {len(result.files)} files in {self._folder_written}."
+        self.message.setText(" ".join([done, *result.warnings]))
         self.open_button.setVisible(True)
-        self.written.emit([str(path) for path in result])
+        self.written.emit([str(path) for path in result.files])
 
     def _open_folder(self) -> None:
         if self._folder_written is not None:

@@ -29,7 +29,7 @@ class GalleryView(QListWidget):
         self.setAccessibleName("Gallery")
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setIconSize(QSize(96, 96))
-        self.setGridSize(QSize(108, 138))
+        self.setGridSize(QSize(120, 138))  # the caption's "seed 4294967295" fits in one line
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setUniformItemSizes(True)
@@ -61,7 +61,7 @@ class GalleryView(QListWidget):
         icon.addPixmap(pixmap, QIcon.Mode.Selected)  # no tinted copy for the selected item
         parent = self._items.get(item.parent_id) if item.parent_id else None
         kind = kind_of(item, parent)
-        entry = QListWidgetItem(icon, f"{kind.capitalize()} · seed {item.params.seed}")
+        entry = QListWidgetItem(icon, f"{kind.capitalize()}\nseed {item.params.seed}")
         entry.setData(ITEM_ID_ROLE, item.id)
         origin = ""
         if item.parent_id:

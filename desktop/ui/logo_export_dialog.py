@@ -3,10 +3,11 @@ previewed on a checkerboard and on light and dark backdrops before anything is w
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QToolButton,
     QVBoxLayout,
 )
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import ExportConflict, LogoStudioError
 from desktop.gallery import GalleryItem
 from desktop.logo.background import on_backdrop
+from desktop.logo.colors import check_hex
 from desktop.logo.fonts import installed_fonts, refresh_fonts
 from desktop.logo.pipeline import LogoExport, export_logo, prepare
 from desktop.logo.vector import COLOR, SINGLE
@@ -35,10 +38,12 @@ from desktop.ui.export_dialog import remembered_folder
 from desktop.ui.qtimage import pil_to_qimage
 
 PREVIEW_SIZE = 300
+ERROR, NOTE, DONE = "#b3261e", "#5f6670", "#1b6e3a"  # the message's colours
 
 
 class LogoExportDialog(QDialog):
-    """Emits exported(list of paths) after writing the files."""
+    """Emits exported(list of paths) after writing the files; the dialog stays open and says
+    what it wrote, with a button to open the folder."""
 
     exported = Signal(list)
 
@@ -49,9 +54,13 @@ class LogoExportDialog(QDialog):
         self.setWindowTitle("Export logo files")
         self.item = item
         self.settings = settings
-        layout = QHBoxLayout(self)
+        self._folder_written: Path | None = None
+        outer = QVBoxLayout(self)
+        layout = QHBoxLayout()
         layout.addLayout(self._build_options(), 1)
         layout.addLayout(self._build_preview())
+        outer.addLayout(layout, 1)
+        outer.addLayout(self._build_footer())
         if brand:
             self.brand_edit.setText(brand)
         self._restore_options()
@@ -60,6 +69,8 @@ class LogoExportDialog(QDialog):
         for signal in (
             self.palette_lock.toggled,
             self.transparent.toggled,
+            self.clear_holes.toggled,
+            self.background_edit.textChanged,
             self.wordmark.toggled,
             self.brand_edit.textChanged,
             self.font_combo.currentTextChanged,
@@ -102,13 +113,28 @@ class LogoExportDialog(QDialog):
     def _build_options(self) -> QVBoxLayout:
         params = self.item.params
         column = QVBoxLayout()
-        self.palette_lock = QCheckBox("Palette lock: only the brand colours, clean edges")
+        self.palette_lock = QCheckBox("Palette lock: only the logo's flat colours, clean edges")
         self.palette_lock.setObjectName("paletteLockCheck")
-        self.palette_lock.setEnabled(bool(params.colors))
-        if not params.colors:
-            self.palette_lock.setToolTip("This image was made without brand colours.")
+        self.palette_lock.setToolTip(
+            "Every pixel becomes one of the logo's flat colours (the brand colours where they match)."
+        )
         self.transparent = QCheckBox("Transparent background")
         self.transparent.setObjectName("transparentCheck")
+        self.clear_holes = QCheckBox("Also clear the background inside the mark (e.g. inside letters)")
+        self.clear_holes.setObjectName("clearHolesCheck")
+        self.clear_holes.setToolTip(
+            "Areas of the background colour enclosed by the mark stay filled unless this is ticked: see the preview."
+        )
+        self.clear_holes.setEnabled(False)
+        self.transparent.toggled.connect(self.clear_holes.setEnabled)
+        background_row = QHBoxLayout()
+        background_row.addWidget(QLabel("Background"))
+        self.background_edit = QLineEdit(params.background.upper() if params.background else "")
+        self.background_edit.setObjectName("logoBackgroundEdit")
+        self.background_edit.setPlaceholderText("Found around the mark")
+        self.background_edit.setToolTip("The background colour to remove, written #RRGGBB (empty: found in the image)")
+        self.background_edit.setClearButtonEnabled(True)
+        background_row.addWidget(self.background_edit, 1)
         self.svg = QCheckBox("SVG (vector)")
         self.svg.setObjectName("svgCheck")
         self.svg_mode = QComboBox()
@@ -121,8 +147,9 @@ class LogoExportDialog(QDialog):
         svg_row.addStretch(1)
         self.icon_set = QCheckBox("Icon set: PNG 16–1024 px, favicon.ico, SVG")
         self.icon_set.setObjectName("iconSetCheck")
-        for widget in (self.palette_lock, self.transparent):
-            column.addWidget(widget)
+        for widget in (self.palette_lock, self.transparent, self.clear_holes):
+            column.addWidget(widget, 0, Qt.AlignmentFlag.AlignLeft)  # as wide as its label: a click beside it misses
+        column.addLayout(background_row)
         column.addLayout(svg_row)
         column.addWidget(self.icon_set)
 
@@ -158,11 +185,19 @@ class LogoExportDialog(QDialog):
         form.addRow("Spacing", self.spacing)
         self.text_color = QComboBox()
         self.text_color.setObjectName("wordmarkColorCombo")
+        self.text_color.addItem("Automatic (as the brand kit)", "")
         for color in (*params.colors, "#000000", "#ffffff"):
             self.text_color.addItem(color, color)
         form.addRow("Colour", self.text_color)
         column.addWidget(self.wordmark)
 
+        column.addStretch(1)
+        return column
+
+    def _build_footer(self) -> QVBoxLayout:
+        """The folder, the outcome and the buttons, under both columns: nothing above them
+        changes their place."""
+        column = QVBoxLayout()
         folder_row = QHBoxLayout()
         self.folder_edit = QLineEdit(remembered_folder(self.settings, "logo/folder"))
         self.folder_edit.setObjectName("logoFolderEdit")
@@ -176,15 +211,21 @@ class LogoExportDialog(QDialog):
         self.message = QLabel()
         self.message.setObjectName("logoExportMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("QLabel { color: #b3261e; }")
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.message.setFixedHeight(4 * self.message.fontMetrics().lineSpacing())  # room for 4 lines, always
         column.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
         self.export_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.export_button.setText("Export")
         self.export_button.setObjectName("logoExportConfirmButton")
+        self.open_button = QPushButton("Open folder")
+        self.open_button.setObjectName("logoOpenFolderButton")
+        self.open_button.clicked.connect(self._open_folder)
+        buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button.setVisible(False)  # after addButton, which shows it
         buttons.accepted.connect(self.export)
         buttons.rejected.connect(self.reject)
-        column.addStretch(1)
         column.addWidget(buttons)
         return column
 
@@ -218,9 +259,12 @@ class LogoExportDialog(QDialog):
                 text_scale=round(self.text_scale.value(), 2),
                 spacing=round(self.spacing.value(), 2),
             )
+        background = self.background_edit.text().strip()
         return LogoExport(
+            background=check_hex(background, "background") if background else "",
             palette_lock=self.palette_lock.isChecked(),
             transparent=self.transparent.isChecked(),
+            clear_holes=self.transparent.isChecked() and self.clear_holes.isChecked(),
             svg=self.svg.isChecked(),
             svg_mode=self.svg_mode.currentData(),
             icon_set=self.icon_set.isChecked(),
@@ -237,12 +281,15 @@ class LogoExportDialog(QDialog):
             prepared = prepare(self.item.path, options)
             image = prepared.image
             if options.wordmark is not None:
-                image = compose_wordmark(image, options.wordmark, "" if options.transparent else prepared.background)
+                style = options.wordmark
+                if not style.color:
+                    style = replace(style, color=prepared.name_color)
+                image = compose_wordmark(image, style, prepared.background)
         except LogoStudioError as error:
-            self.message.setText(error.message)
+            self._say(error.message, ERROR)
             self.preview.clear()
             return
-        self.message.clear()
+        self._say(" ".join(prepared.warnings), NOTE)
         image.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
         shown = on_backdrop(image.convert("RGBA"), self.backdrop.currentData())
         self.preview.setPixmap(QPixmap.fromImage(pil_to_qimage(shown)))
@@ -257,6 +304,7 @@ class LogoExportDialog(QDialog):
         return answer == QMessageBox.StandardButton.Yes
 
     def export(self) -> None:
+        """Write the files; the outcome (and warnings) stay in the dialog, with Open folder."""
         folder = Path(self.folder_edit.text().strip()).expanduser()
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -268,7 +316,8 @@ class LogoExportDialog(QDialog):
                     raise
                 written = export_logo(self.item.path, folder, options, overwrite=True)
         except LogoStudioError as error:
-            self.message.setText(error.message)
+            self._say(error.message, ERROR)
+            self.open_button.setVisible(False)
             return
         finally:
             QGuiApplication.restoreOverrideCursor()
@@ -276,8 +325,19 @@ class LogoExportDialog(QDialog):
         self.settings.setValue("logo/brand", self.brand_edit.text())
         self.settings.setValue("logo/font", self.font_combo.currentText())
         self._save_options()
-        self.exported.emit([str(path) for path in written])
-        self.accept()
+        self._folder_written = folder
+        count = len(written.files)
+        self._say(" ".join([f"Wrote {count} file{'s' if count != 1 else ''} to {folder}.", *written.warnings]), DONE)
+        self.open_button.setVisible(True)
+        self.exported.emit([str(path) for path in written.files])
+
+    def _say(self, text: str, tone: str) -> None:
+        self.message.setStyleSheet(f"QLabel {{ color: {tone}; }}")
+        self.message.setText(text)
+
+    def _open_folder(self) -> None:
+        if self._folder_written is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._folder_written)))
 
 
 def _remembered_widgets(dialog: LogoExportDialog) -> dict:
@@ -285,6 +345,7 @@ def _remembered_widgets(dialog: LogoExportDialog) -> dict:
     return {
         "paletteLock": dialog.palette_lock,
         "transparent": dialog.transparent,
+        "clearHoles": dialog.clear_holes,
         "svg": dialog.svg,
         "svgMode": dialog.svg_mode,
         "iconSet": dialog.icon_set,

@@ -9,27 +9,25 @@ gallery. State lives in ``desktop.state``; what buttons do lives in ``window_act
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.engine.catalog import TXT2IMG
-from desktop.engine.library import ModelLibrary
-from desktop.engine.models import DEFAULT_MODEL, is_hub_id, normalize_ref
 from desktop.errors import LogoStudioError
 from desktop.gallery import GalleryStore
+from desktop.models.catalog import TXT2IMG
+from desktop.models.library import ModelLibrary
+from desktop.models.references import normalize_ref
 from desktop.state import notices as n
 from desktop.state.gallery import GalleryModel
+from desktop.state.guide import GuideModel
 from desktop.state.jobs import JobsModel
 from desktop.state.models import ModelsModel
 from desktop.state.notices import Notices
@@ -40,8 +38,13 @@ from desktop.ui.panels.advanced_panel import AdvancedPanel
 from desktop.ui.panels.brief_panel import BriefPanel
 from desktop.ui.panels.canvas_panel import CanvasPanel
 from desktop.ui.panels.gallery_panel import GalleryPanel
+from desktop.ui.panels.guide_panel import GuidePanel
 from desktop.ui.panels.lora_panel import LoraPanel
+from desktop.ui.panels.model_panel import ModelPanel
 from desktop.ui.panels.notices_panel import NoticesPanel, RunPanel
+from desktop.ui.panels.status_panel import StatusPanel
+from desktop.ui.server_link import ServerLink
+from desktop.ui.wheel import ignore_wheel_unless_focused
 from desktop.ui.window_actions import WindowActions
 from desktop.workers.download_gate import DownloadGate
 from desktop.workers.generation_worker import WorkerHost
@@ -72,36 +75,43 @@ class MainWindow(QMainWindow):
         self.gate = DownloadGate(files_host, self._ask_download)
         self.request = RequestModel()
         self.jobs = JobsModel(host, self.gate, self.notices)
-        self.models = ModelsModel(host, files_host, self.gate, library, self.notices, self._ask_download)
+        self.models = ModelsModel(host, files_host, self.gate, library, self.notices, self._ask_download, self.request)
         self.gallery = GalleryModel(store, self.notices)
+        self.guide = GuideModel()
+        self.server_link = ServerLink(self)  # where jobs run: this computer or a ComfyUI server
         self._build()
         self.readiness = Readiness(host, self.request, self.models, lambda: self.loras.folder)
         self.actions = WindowActions(self)
         self.actions.build_menus()
         self._connect()
         self._restore(model)
+        self.server_link.attach()  # after the request holds this computer's model
+        self._server_changed()
         # The worker imports torch: start it once the window has painted (or after a second, for
         # a window that starts minimised), so the window appears at once.
         QTimer.singleShot(1000, self.host.start)
         QTimer.singleShot(1000, self.files_host.start)
-        self.models.preload(self.request.model)
         self.models.offer_unfinished_downloads()
 
     # -- composition -----------------------------------------------------------------------------
 
     def _build(self) -> None:
         self.brief = BriefPanel(self.request)
+        self.model_panel = ModelPanel(self.request, self.models, self.server_link.state)
         self.loras = LoraPanel(self.request)
-        self.advanced = AdvancedPanel(self.request, self.models, self.worker.device_preference)
+        self.guide_panel = GuidePanel(self.request, self.guide)
+        self.advanced = AdvancedPanel(self.request, self.worker.device_preference)
         self.run_panel = RunPanel(self.jobs)
         self.notices_panel = NoticesPanel(self.notices)
-        self.canvas_panel = CanvasPanel(self.request, self.jobs, self.gallery)
+        self.canvas_panel = CanvasPanel(self.request, self.jobs, self.gallery, self.guide)
         self.gallery_panel = GalleryPanel(self.gallery)
 
         controls = QWidget()
         controls_layout = QVBoxLayout(controls)
         controls_layout.addWidget(self.brief)
+        controls_layout.addWidget(self.model_panel)
         controls_layout.addWidget(self.loras)
+        controls_layout.addWidget(self.guide_panel)
         controls_layout.addWidget(self.advanced)
         controls_layout.addStretch(1)
         scroll = QScrollArea()
@@ -130,17 +140,11 @@ class MainWindow(QMainWindow):
             self.splitter.setStretchFactor(index, stretch)
             self.splitter.setCollapsible(index, False)
         self.setCentralWidget(self.splitter)
+        ignore_wheel_unless_focused(self.splitter)
 
-        self.device_label = _status_label("deviceLabel", "Device: starting…", 260)
-        self.model_label = _status_label("modelLabel", "", 260)
-        self.download_label = _status_label("downloadLabel", "", 320)
-        self.download_label.hide()
-        self.undo_delete_button = QPushButton("Undo delete")
-        self.undo_delete_button.setObjectName("undoDeleteButton")
-        self.undo_delete_button.hide()
-        # Permanent widgets: showMessage() hides ordinary status bar widgets.
-        for widget in (self.undo_delete_button, self.download_label, self.model_label, self.device_label):
-            self.statusBar().addPermanentWidget(widget)
+        self.status = StatusPanel(self.statusBar(), self.models)
+        self.device_label, self.model_label = self.status.device_label, self.status.model_label
+        self.download_label, self.undo_delete_button = self.status.download_label, self.status.undo_delete_button
         self.resize(*DEFAULT_SIZE)
         self.splitter.setSizes([330, 640, 310])
 
@@ -150,6 +154,10 @@ class MainWindow(QMainWindow):
         self.run_panel.cancelRequested.connect(actions.cancel)
         self.canvas_panel.inpaintRequested.connect(actions.inpaint)
         self.canvas_panel.imageDropped.connect(actions.open_image_file)
+        self.canvas_panel.guideDropped.connect(actions.open_guide_file)
+        self.canvas_panel.openGuideRequested.connect(actions.choose_guide)
+        self.guide_panel.openRequested.connect(actions.choose_guide)
+        self.guide_panel.drawRequested.connect(lambda: self.canvas_panel.set_layer("sketch"))
         self.gallery_panel.varyRequested.connect(actions.vary)
         self.gallery_panel.upscaleRequested.connect(actions.upscale)
         self.gallery_panel.exportRequested.connect(actions.export)
@@ -159,15 +167,17 @@ class MainWindow(QMainWindow):
         self.undo_delete_button.clicked.connect(actions.undo_delete)
         self.notices_panel.linkActivated.connect(self._link)
         self.loras.folderChosen.connect(lambda folder: self.settings.setValue("lora/folder", folder))
-        self.advanced.manageModels.connect(self.open_model_manager)
+        self.model_panel.manageModels.connect(self.open_model_manager)
+        self.model_panel.whereRequested.connect(self.server_link.open_dialog)
+        server = self.server_link.state
+        for signal in (server.changed, server.catalog_changed):
+            signal.connect(self._server_changed)
         self.advanced.deviceChosen.connect(self._device_chosen)
+        self.advanced.inputAdjusted.connect(lambda text: self.notices.set(n.INPUT, text, n.WARNING))
         self.jobs.image_saved.connect(self._image_saved)
         request.changed.connect(self._request_changed)
-        models.device_changed.connect(lambda text: self.device_label.setText(f"Device: {text}"))
-        models.current_changed.connect(self._show_model_name)
         models.status_changed.connect(self._model_status)
         self.readiness.status_changed.connect(self._model_status)
-        models.few_step.connect(self._few_step)
         models.family_changed.connect(self._family_changed)
         models.entries_changed.connect(self._entries)
         models.download_progress.connect(self._download_progress)
@@ -182,42 +192,25 @@ class MainWindow(QMainWindow):
         if field != "model":
             self.notices.clear(n.INPUT)
 
-    def _show_model_name(self, model: str) -> None:
-        self.model_label.setText(f"Model: {model if is_hub_id(model) else Path(model).name}")
-        self.model_label.setToolTip(model)
-
     def _model_status(self, text: str, busy: bool) -> None:
         if not self.jobs.running:
             self.run_panel.show_progress(text, 0, 0 if busy else 1)
 
-    def _few_step(self, scheduler: str, steps: int, guidance: float) -> None:
-        self.request.set("scheduler", scheduler)
-        self.request.set("steps", steps)
-        self.request.set("guidance", guidance)
-
     def _family_changed(self, family) -> None:
-        """A model of ``family`` is loaded: offer what applies to it. A switch from another family
-        brings this family's size, steps, guidance and sampler (the user can change them)."""
-        request = self.request
+        """A model of ``family`` is loaded: offer what applies to it."""
         self.advanced.show_family(family)
         self.loras.set_family(family.name)
-        self.device_label.setToolTip(self.models.memory_plan)
-        notes = []
-        previous = self.settings.value("model/family", "")
-        self.settings.setValue("model/family", family.name)
-        if previous and previous != family.name:  # not at the very first load: keep what was set
-            for field, value in family.defaults().items():
-                request.set(field, value)
-            notes.append(f"Settings for {family.describe()}.")
-        elif request.scheduler not in family.samplers:
-            notes.append(
-                f"The {request.scheduler} sampler does not apply to {family.label}; using {family.default_sampler}."
-            )
-            request.set("scheduler", family.default_sampler)
-        if not family.supports_negative_prompt and request.negative_prompt:
-            notes.append(f"{family.label} takes no negative prompt; yours is kept for other models but not used.")
-        if notes:
-            self.notices.set(n.MODEL, " ".join(notes))
+        self.guide_panel.set_family(family)
+
+    def _server_changed(self) -> None:
+        """Jobs run elsewhere now, or the server's lists arrived: the LoRA and guide panels offer its
+        LoRAs and ControlNets."""
+        server = self.server_link.state
+        catalog, host = server.catalog, server.address().host if server.remote else ""
+        self.loras.set_server(host, catalog.loras if catalog else ())
+        self.guide_panel.set_server(host, catalog.controlnets if catalog else None)  # None: not known yet
+        self.advanced.device_combo.setEnabled(not host)  # the server's GPU runs the jobs
+        self.actions.models_action.setEnabled(not host)  # this computer's models
 
     def _image_saved(self, job, item, image) -> None:
         self.request.image_made(item.params)
@@ -233,15 +226,12 @@ class MainWindow(QMainWindow):
             self.model_manager.show_entries(entries)
 
     def _download_progress(self, repo_id: str, done: int, total: int, text: str) -> None:
-        self.download_label.setText(f"Downloading {repo_id}: {text}")
-        self.download_label.show()
         if any(repo_id in job.models() for job in self.gate.waiting):  # Generate is waiting for it
             self.run_panel.show_progress(f"Downloading {repo_id}: {text}", done // 1024, max(total // 1024, 1))
         if self.model_manager is not None:
             self.model_manager.show_progress(repo_id, done, total, text)
 
     def _download_ended(self, repo_id: str, status: str) -> None:
-        self.download_label.setVisible(bool(self.files_host.downloading))
         if status:
             self.statusBar().showMessage(status, 8000)
         if self.model_manager is not None:
@@ -273,7 +263,7 @@ class MainWindow(QMainWindow):
         return QMessageBox.question(self, title, question) == QMessageBox.StandardButton.Yes
 
     def _ask_download(self, plan) -> bool:
-        return self.ask("Download the model?", plan.question())
+        return self.ask("Download from Hugging Face?", plan.question())
 
     def field_widget(self, field: str) -> QWidget | None:
         """The control that edits request field ``field`` (to focus it after an error)."""
@@ -289,7 +279,8 @@ class MainWindow(QMainWindow):
             "batch_count": advanced.batch_spin,
             "seed": advanced.seed_spin,
             "scheduler": advanced.scheduler_combo,
-            "model": advanced.model_combo,
+            "model": self.model_panel.combo,
+            "guide": self.guide_panel.model_combo if self.request.guide_on else self.guide_panel.on_check,
             "strength": canvas.strength_spin,
             "mask_blur": canvas.feather_spin,
             "inpaint_padding": canvas.padding_spin,
@@ -301,16 +292,13 @@ class MainWindow(QMainWindow):
 
     @property
     def model_combo(self):
-        return self.advanced.model_combo
+        return self.model_panel.combo
 
     def current_model(self) -> str:
-        return self.request.model or DEFAULT_MODEL
+        return self.models.current
 
     def use_model(self, ref: str) -> None:
-        self.notices.clear(n.MODEL)
-        stored = self.models.use(ref)
-        if stored is not None:
-            self.request.set("model", stored)
+        self.models.use(ref)
 
     def download_model(self, repo_id: str) -> bool:
         return self.models.download(repo_id)
@@ -337,13 +325,14 @@ class MainWindow(QMainWindow):
         self.request.restore(settings)
         default = self.library.default(TXT2IMG)
         chosen = normalize_ref(model) if model else default
-        self.request.set("model", chosen)
         if model and chosen != default:  # chosen on the command line: it joins the list as the model in use
             with contextlib.suppress(LogoStudioError):
                 self.library.set_default(TXT2IMG, self.library.add(model))
         self.models.choose(chosen)
-        self._show_model_name(self.models.current)
-        self.canvas_panel.brush_size_spin.setValue(int(settings.value("canvas/brushSize", 32)))
+        with contextlib.suppress(ValueError, TypeError):
+            self.canvas_panel.set_sizes(
+                int(settings.value("canvas/brushSize", 32)), int(settings.value("canvas/penSize", 6))
+            )
         self.canvas_panel.opacity_slider.setValue(int(settings.value("canvas/maskOpacity", 50)))
         self.advanced.set_open(settings.value("window/advancedOpen", "false") == "true")
         self.loras.set_folder(str(settings.value("lora/folder", "") or ""))
@@ -361,10 +350,11 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         settings = self.settings
         self.request.save(settings)
-        if self.library.default(TXT2IMG) != self.current_model():
+        if not self.models.remote and self.library.default(TXT2IMG) != self.current_model():
             with contextlib.suppress(LogoStudioError):  # closing: nowhere left to show the problem
                 self.library.set_default(TXT2IMG, self.current_model())
-        settings.setValue("canvas/brushSize", self.canvas_panel.brush_size_spin.value())
+        settings.setValue("canvas/brushSize", self.canvas_panel.canvas.brush_size)
+        settings.setValue("canvas/penSize", self.canvas_panel.sketch.pen_size)
         settings.setValue("canvas/maskOpacity", self.canvas_panel.opacity_slider.value())
         settings.setValue("canvas/lastItem", self.canvas_panel.canvas.source_item_id or "")
         settings.setValue("window/advancedOpen", "true" if self.advanced.is_open() else "false")
@@ -378,15 +368,15 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.host.start)
 
     def closeEvent(self, event) -> None:
+        if self.jobs.running and not self.ask(
+            "Quit Logo Studio?",
+            "A logo is being made — quit anyway?\n\nThe image being made now is lost; the ones already made are "
+            "in the gallery.",
+        ):
+            event.ignore()
+            return
         self.save_settings()
         if self.model_manager is not None:
             self.model_manager.close()
-        shutdown_all([self.host, *self.files_host.hosts])
+        shutdown_all([self.host, *self.files_host.hosts, self.server_link.host])
         super().closeEvent(event)
-
-
-def _status_label(name: str, text: str, width: int) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    label.setMaximumWidth(width)  # long model names and download texts must not widen the window
-    return label

@@ -1,4 +1,6 @@
-"""The canvas: shows the current image and lets the user paint the inpainting mask over it.
+"""The canvas: shows the current image and lets the user paint the inpainting mask over it, or
+draw on its sketch layer (desktop.ui.sketch_layer, the guide's shape): ``layer`` says which one the
+pointer paints. The sketch is shown over the image, faint while the mask is painted.
 
 The mask is a greyscale QImage the size of the image: white = repaint, black = keep. Every
 stroke, clear and invert is one undoable step. While a job runs, the live preview is shown in
@@ -13,9 +15,12 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QUndoCommand, QUndoSta
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop.ui.qtimage import pil_to_qimage, qimage_to_pil
+from desktop.ui.sketch_layer import SketchLayer
 
 BRUSH, ERASER = "brush", "eraser"
+MASK, SKETCH = "mask", "sketch"  # what the pointer paints
 MASK_COLOR = QColor(255, 0, 128)
+SKETCH_HINT = "Draw the shape your logo should follow.\n\nOr drop a picture here: a sketch on paper, a logo, a letter."
 
 
 class _MaskEdit(QUndoCommand):
@@ -59,6 +64,10 @@ class MaskCanvas(QWidget):
         self.mask_opacity = 0.5
         self.source_item_id: str | None = None
         self.hint = ""  # drawn over an empty canvas: what to do first
+        self.layer = MASK
+        self.sketch = SketchLayer(self)
+        self.sketch.changed.connect(self.update)
+        self.show_sketch = False  # shown faintly while the mask is painted (the guide is on)
         self._image = QImage()
         self._mask = QImage()
         self._preview: QImage | None = None
@@ -81,6 +90,7 @@ class MaskCanvas(QWidget):
             self._mask = QImage(self._image.size(), QImage.Format.Format_Grayscale8)
             self._mask.fill(0)
             self.undo_stack.clear()
+        self.sketch.fit_to(self._image.width(), self._image.height())
         self._preview = None
         self.update()
         self.maskChanged.emit()
@@ -142,10 +152,27 @@ class MaskCanvas(QWidget):
         scale = rect.width() / self._image.width()
         return QPointF((point.x() - rect.x()) / scale, (point.y() - rect.y()) / scale)
 
+    def _sketch_rect(self) -> QRectF:
+        """Where the sketch layer is drawn: fitted into the image, aspect kept, centred (as the guide
+        is fitted to the job)."""
+        rect, size = self._target_rect(), self.sketch.size()
+        scale = min(rect.width() / size.width(), rect.height() / size.height())
+        width, height = size.width() * scale, size.height() * scale
+        return QRectF(rect.x() + (rect.width() - width) / 2, rect.y() + (rect.height() - height) / 2, width, height)
+
+    def _to_sketch(self, point: QPointF) -> QPointF:
+        """The sketch layer's pixel under widget ``point``."""
+        rect = self._sketch_rect()
+        scale = self.sketch.size().width() / rect.width()
+        return QPointF((point.x() - rect.x()) * scale, (point.y() - rect.y()) * scale)
+
     # -- painting the mask -------------------------------------------------------------------
 
     def mousePressEvent(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self._preview is not None:
+            return
+        if self.layer == SKETCH:
+            self.sketch.begin_stroke(self._to_sketch(event.position()))
             return
         self._stroke_before = self._mask.copy()
         self._last_point = self._to_image(event.position())
@@ -153,13 +180,18 @@ class MaskCanvas(QWidget):
 
     def mouseMoveEvent(self, event) -> None:
         self._cursor = event.position()
-        if self._last_point is not None and event.buttons() & Qt.MouseButton.LeftButton:
+        if self.layer == SKETCH and self.sketch.drawing() and event.buttons() & Qt.MouseButton.LeftButton:
+            self.sketch.stroke_to(self._to_sketch(event.position()))
+        elif self._last_point is not None and event.buttons() & Qt.MouseButton.LeftButton:
             point = self._to_image(event.position())
             self._paint_segment(self._last_point, point)
             self._last_point = point
         self.update()
 
     def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.sketch.drawing():
+            self.sketch.end_stroke()
+            return
         if event.button() != Qt.MouseButton.LeftButton or self._stroke_before is None:
             return
         text = "Erase" if self.tool == ERASER else "Paint"
@@ -196,18 +228,42 @@ class MaskCanvas(QWidget):
             painter.drawImage(rect, self._preview)
             return
         painter.drawImage(rect, self._image)
-        if self.hint:
+        if self.layer == SKETCH or self.show_sketch:
+            self._paint_sketch(painter, rect, self._sketch_rect())
+        hint = (SKETCH_HINT if self.sketch.is_empty() else "") if self.layer == SKETCH else self.hint
+        if hint:
             painter.setPen(QColor(90, 90, 90))
             flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
-            painter.drawText(rect.adjusted(24, 24, -24, -24), int(flags), self.hint)
+            painter.drawText(rect.adjusted(24, 24, -24, -24), int(flags), hint)
+        if self.layer == SKETCH:
+            scale = self._sketch_rect().width() / self.sketch.size().width()
+            self._paint_cursor(painter, self.sketch.pen_size * scale / 2)
+            return
         overlay = QImage(self._mask.size(), QImage.Format.Format_ARGB32_Premultiplied)
         overlay.fill(MASK_COLOR)
         overlay.setAlphaChannel(self._mask)
         painter.setOpacity(self.mask_opacity)
         painter.drawImage(rect, overlay)
         painter.setOpacity(1.0)
+        self._paint_cursor(painter, self.brush_size * rect.width() / self._image.width() / 2)
+
+    def _paint_sketch(self, painter: QPainter, rect: QRectF, sketch_rect: QRectF) -> None:
+        """While drawing: the image faint under the sketch (an opened picture in full); while the mask
+        is painted: the sketch faint over the image."""
+        active = self.layer == SKETCH
+        if active:
+            painter.setOpacity(0.6)
+            painter.fillRect(rect, QColor("white"))
+        paper = self.sketch.paper()
+        if paper is not None:
+            painter.setOpacity(1.0 if active else 0.25)
+            painter.drawImage(sketch_rect, paper)
+        painter.setOpacity(1.0 if active else 0.45)
+        painter.drawImage(sketch_rect, self.sketch.ink())
+        painter.setOpacity(1.0)
+
+    def _paint_cursor(self, painter: QPainter, radius: float) -> None:
         if self._cursor is not None:
-            radius = self.brush_size * rect.width() / self._image.width() / 2
             painter.setPen(QPen(QColor("white"), 1.5))
             painter.drawEllipse(self._cursor, radius, radius)
             painter.setPen(QPen(QColor("black"), 1, Qt.PenStyle.DotLine))

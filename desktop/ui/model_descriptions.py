@@ -5,10 +5,10 @@ needs and its licence in plain words. Plain text from a ModelEntry; no widgets.
 
 from __future__ import annotations
 
-from desktop.engine.catalog import INPAINT, TXT2IMG, human_size, recommended_models
-from desktop.engine.families import FAMILY_LABELS
-from desktop.engine.library import DOWNLOAD_PAUSED, MISSING, NOT_DOWNLOADED, READY, ModelEntry
-from desktop.engine.models import HUB
+from desktop.models.catalog import INPAINT, TXT2IMG, human_size, recommended_models
+from desktop.models.families import FAMILY_LABELS
+from desktop.models.library import DOWNLOAD_PAUSED, MISSING, NOT_DOWNLOADED, READY, ModelEntry
+from desktop.models.references import HUB
 
 COLUMNS = ("Model", "Kind", "Size", "Status", "Used for", "Family")  # the manager shows Family second
 FAMILY_COLUMN = COLUMNS.index("Family")

@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desktop.engine.catalog import INPAINT, TXT2IMG, human_size
-from desktop.engine.library import DOWNLOAD_PAUSED, MISSING, NOT_DOWNLOADED, READY, ModelEntry
-from desktop.engine.models import HUB
 from desktop.errors import LogoStudioError
+from desktop.models.catalog import INPAINT, TXT2IMG, human_size
+from desktop.models.library import DOWNLOAD_PAUSED, MISSING, NOT_DOWNLOADED, READY, ModelEntry
+from desktop.models.references import HUB
 from desktop.ui.model_descriptions import COLUMNS, FAMILY_COLUMN, location, model_details, row_cells
 
 DELETE_FILES = "delete"
@@ -191,6 +191,7 @@ class ModelManagerDialog(QDialog):
         except LogoStudioError as error:
             self.show_error(error.message)
             return False
+        self.window_.models.added(ref)
         self._refresh(select=ref)
         return True
 

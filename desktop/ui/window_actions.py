@@ -4,6 +4,7 @@ show dialogs. No generation logic here either: jobs run in ``desktop.jobs`` on t
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,17 +13,17 @@ from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from desktop.engine.loras import apply_prompt_loras
 from desktop.errors import InvalidParameters, MetadataError
 from desktop.gallery import GalleryItem
 from desktop.imageops import fit_for_generation, open_image
 from desktop.jobs import Job
 from desktop.metadata import read_params
+from desktop.models.loras import apply_prompt_loras
 from desktop.params import INPAINT, TXT2IMG
 from desktop.state import notices as n
 from desktop.ui.export_dialog import ExportDialog
 from desktop.ui.logo_export_dialog import LogoExportDialog
-from desktop.ui.mask_canvas import BRUSH, ERASER
+from desktop.ui.mask_canvas import BRUSH, ERASER, MASK, SKETCH
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp)"
 UNDO_DELETE_MS = 10_000
@@ -54,17 +55,26 @@ class WindowActions(QObject):
     def _submit(self, mode: str) -> None:
         canvas = self.window.canvas_panel.canvas
         try:
-            params = self.request.to_params(mode, canvas.image_size() if mode == INPAINT else None)
-            # <lora:name:0.8> in the prompt: from the LoRA folder, never seen by the text encoder
-            params = apply_prompt_loras(params, self.window.loras.folder)
+            params = self._placed(self.request.to_params(mode, canvas.image_size() if mode == INPAINT else None))
+            guide = self.window.guide.for_job(params, self._family_of(params))
         except InvalidParameters as error:
             self._invalid(error)
             return
         job = self._job(params.with_resolved_seed())
+        job.guide = guide
         if mode == INPAINT:
             job.image, job.mask, job.parent_id = canvas.image(), canvas.mask(), canvas.source_item_id
         self.models.remember(params.model)
         self.jobs.submit(job)
+
+    def _placed(self, params):
+        """``params`` for where jobs run. On a server: its address (nothing is fetched to this
+        computer for the job), and the prompt's <lora:name:0.8> tags are the server's LoRAs, read by
+        its engine. Here: the tags are files of the LoRA folder, never seen by the text encoder."""
+        server = self.window.server_link.state
+        if server.remote:
+            return replace(params, server=server.address().text)
+        return apply_prompt_loras(replace(params, server=""), self.window.loras.folder)
 
     def _invalid(self, error: InvalidParameters) -> None:
         self.notices.set(n.INPUT, error.message, n.ERROR)
@@ -97,7 +107,8 @@ class WindowActions(QObject):
     def _submit_from(self, item: GalleryItem, params) -> None:
         """``params`` made from ``item`` with the current model, saved as its child."""
         try:
-            params = replace(params, model=self.request.model, steps=self.request.steps).with_resolved_seed()
+            params = replace(params, model=self.request.model, steps=self.request.steps)
+            params = self._placed(params).with_resolved_seed()
             with Image.open(item.path) as opened:
                 image = opened.convert("RGB")
         except InvalidParameters as error:
@@ -106,9 +117,20 @@ class WindowActions(QObject):
         except OSError as error:
             self.notices.set(n.FILES, f"Could not open {item.path.name}: {error}", n.ERROR)
             return
-        job = self._job(params)
-        job.image, job.parent_id = image, item.id
+        job = self._job(self._with_item_guide(params, item))
+        job.image, job.parent_id, job.guide = image, item.id, item.guide_picture() if params.guide else None
         self.jobs.submit(job)
+
+    def _family_of(self, params):
+        """The family of the model ``params`` runs on, when it is the loaded one (else None)."""
+        return self.models.family if params.model == self.models.loaded else None
+
+    def _with_item_guide(self, params, item: GalleryItem):
+        """``params`` made from ``item``: its guide goes with it while its picture is there."""
+        if params.guide is not None and item.guide_picture() is None:
+            self.notices.set(n.FILES, "The guide picture of this logo is gone: this one is made without it.", n.WARNING)
+            return replace(params, guide=None)
+        return params
 
     def _job(self, params) -> Job:
         """A job for ``params`` with the dedicated inpainting model, and the family of the loaded
@@ -155,6 +177,23 @@ class WindowActions(QObject):
         if params is not None and self.window.ask("Restore parameters?", question):
             self.request.apply(params)
 
+    def choose_guide(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self.window, "Open guide picture", str(Path.home()), IMAGE_FILTER)
+        if path:
+            self.open_guide_file(path)
+
+    def open_guide_file(self, path: str) -> None:
+        """Use a picture (a sketch on paper, a logo, a letterform) as the guide."""
+        try:
+            picture = open_image(path, field="guide")
+        except InvalidParameters as error:
+            self.notices.set(n.FILES, error.message, n.ERROR)
+            return
+        self.notices.clear(n.FILES)
+        self.window.canvas_panel.open_guide(picture)
+        self.request.set("guide_on", True)
+        self.window.statusBar().showMessage(f"{Path(path).name} is the guide: check its preview in Guide.", 6000)
+
     def new_canvas(self) -> None:
         canvas = self.window.canvas_panel.canvas
         canvas.set_blank(self.request.width, self.request.height)
@@ -181,7 +220,7 @@ class WindowActions(QObject):
     def _open_brand_kit(self, item: GalleryItem) -> None:
         from desktop.ui.brand_kit_dialog import BrandKitDialog
 
-        dialog = BrandKitDialog(self.window, item, self.window.settings)
+        dialog = BrandKitDialog(self.window, item, self.window.settings, brand=self.request.brand_name)
         dialog.written.connect(self._files_written)
         dialog.open()
 
@@ -201,13 +240,22 @@ class WindowActions(QObject):
             )
             then(item)
             return
-        job = self._job(item.params.final_version())
-        job.parent_id = item.id
+        if self.models.remote:  # a draft of this computer: its full version needs this computer's model
+            self.notices.set(
+                n.FILES,
+                "This Fast draft was made on this computer: to make its full-quality version, choose This computer "
+                "under Model → Change…. The draft is used as it is.",
+                n.WARNING,
+            )
+            then(item)
+            return
+        job = self._job(self._with_item_guide(item.params.final_version(), item))
+        job.parent_id, job.guide = item.id, item.guide_picture() if job.params.guide else None
         self._after_final[job.id] = then
+        self.jobs.submit(job)
         self.notices.set(
             n.FILES, "This is a Fast draft: making its full-quality version first (the same logo, decoded in full)…"
         )
-        self.jobs.submit(job)
 
     def _final_made(self, job, item: GalleryItem, _image) -> None:
         then = self._after_final.pop(job.id, None)
@@ -220,7 +268,8 @@ class WindowActions(QObject):
             self.notices.clear(n.FILES)
 
     def _files_written(self, paths: list) -> None:
-        folder = Path(paths[0]).parent if paths else ""
+        """Name the folder that holds them all (a brand kit's, not the subfolder of its first file)."""
+        folder = Path(os.path.commonpath([Path(path).parent for path in paths])) if paths else ""
         self.window.statusBar().showMessage(f"Wrote {len(paths)} files to {folder}", 8000)
 
     # -- gallery ---------------------------------------------------------------------------------
@@ -251,10 +300,18 @@ class WindowActions(QObject):
         if self.gallery.trash and focus is not None and self.window.gallery_panel.isAncestorOf(focus):
             self.undo_delete()
         else:
-            self.window.canvas_panel.canvas.undo_stack.undo()
+            self.window.canvas_panel.undo_group.undo()  # the active layer's: the mask's or the sketch's
 
     def reuse_parameters(self, item: GalleryItem) -> None:
+        """The item's settings, and its guide (the picture back on the sketch layer)."""
         self.request.apply(item.params)
+        if item.params.guide is not None:
+            picture = item.guide_picture()
+            if picture is None:
+                gone = "The guide picture of this logo is gone: its guide settings are back; draw or open one."
+                self.notices.set(n.FILES, gone, n.WARNING)
+            else:
+                self.window.canvas_panel.open_guide(picture)
 
     def reuse_seed(self, item: GalleryItem) -> None:
         self.request.reuse_seed(item.params.seed)
@@ -282,12 +339,15 @@ class WindowActions(QObject):
         file_menu.addAction(self._action("Export logo files…", "Ctrl+Shift+E", selected(self.logo_files)))
         file_menu.addAction(self._action("Brand kit…", "Ctrl+K", selected(self.brand_kit), name="brandKitAction"))
         file_menu.addSeparator()
-        file_menu.addAction(self._action("Models…", "Ctrl+Shift+M", window.open_model_manager, name="modelsAction"))
+        self.models_action = self._action("Models…", "Ctrl+Shift+M", window.open_model_manager, name="modelsAction")
+        file_menu.addAction(self.models_action)
+        where = window.server_link.open_dialog
+        file_menu.addAction(self._action("Where jobs run…", "Ctrl+Shift+R", where, name="whereJobsRunAction"))
         file_menu.addSeparator()
         file_menu.addAction(self._action("Quit", QKeySequence.StandardKey.Quit, window.close))
         edit_menu = window.menuBar().addMenu("&Edit")
         edit_menu.addAction(self._action("Undo", QKeySequence.StandardKey.Undo, self.undo, name="undoAction"))
-        edit_menu.addAction(self._action("Redo mask edit", "Ctrl+Shift+Z", canvas.undo_stack.redo))
+        edit_menu.addAction(self._action("Redo", "Ctrl+Shift+Z", canvas_panel.undo_group.redo, name="redoAction"))
         generate_menu = window.menuBar().addMenu("&Generate")
         generate_menu.addAction(self._action("Generate", "Ctrl+Return", self.generate, name="generateAction"))
         generate_menu.addAction(
@@ -296,7 +356,7 @@ class WindowActions(QObject):
         generate_menu.addAction(self._action("More like this", "Ctrl+M", selected(self.vary)))
         generate_menu.addAction(self._action("Upscale ×2", "Ctrl+U", selected(self.upscale)))
         generate_menu.addAction(self._action("Cancel", "Esc", self.cancel))
-        mask_menu = window.menuBar().addMenu("&Mask")
+        mask_menu = window.menuBar().addMenu("&Canvas")  # the mask and the sketch (guide)
         mask_menu.addAction(self._action("Clear mask", "", canvas.clear_mask))
         mask_menu.addAction(self._action("Invert mask", "Ctrl+I", canvas.invert_mask))
         mask_menu.addSeparator()
@@ -304,6 +364,11 @@ class WindowActions(QObject):
         mask_menu.addAction(self._action("Eraser", "E", lambda: canvas_panel.set_tool(ERASER)))
         mask_menu.addAction(self._action("Smaller brush", "[", lambda: canvas_panel.step_brush(-1)))
         mask_menu.addAction(self._action("Larger brush", "]", lambda: canvas_panel.step_brush(+1)))
+        mask_menu.addSeparator()
+        mask_menu.addAction(self._action("Paint the mask", "M", lambda: canvas_panel.set_layer(MASK)))
+        mask_menu.addAction(self._action("Draw the sketch (guide)", "S", lambda: canvas_panel.set_layer(SKETCH)))
+        mask_menu.addAction(self._action("Open guide picture…", "Ctrl+Shift+O", self.choose_guide))
+        mask_menu.addAction(self._action("Clear sketch", "", canvas_panel.sketch.clear))
 
         view = window.gallery_panel.gallery_view
         scoped = Qt.ShortcutContext.WidgetWithChildrenShortcut

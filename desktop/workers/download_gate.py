@@ -1,10 +1,12 @@
 """Jobs wait at this gate until their models are on this computer.
 
 A job whose models are known to be here goes straight on. For a hub model not checked yet, the
-files worker is asked (never a file-system look on the GUI thread); one that is missing is
-downloaded once the user agrees (``confirm_download``: the same question, size, licence and
-disk-space check as the CLI), and the job goes on when the download finishes. A refusal, a full
-disk, a failed or cancelled download drops the job with the reason. Lives on the GUI thread.
+files worker is asked (never a file-system look on the GUI thread); what is missing is downloaded
+once the user agrees (``confirm_downloads``: the same question, sizes, licences and disk-space
+check as the CLI, one question for everything the job needs), one download after the other, and
+the job goes on when they have all finished. A refusal, a full disk, a failed or cancelled download
+ends the job at once with the reason; the downloads it was still to start are not started.
+Lives on the GUI thread.
 """
 
 from __future__ import annotations
@@ -13,18 +15,19 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from desktop.engine.assets import is_hub_asset
-from desktop.engine.catalog import DownloadPlan, confirm_download
-from desktop.engine.models import is_hub_id
 from desktop.errors import NotEnoughDiskSpace
 from desktop.jobs import Job
+from desktop.models.assets import is_hub_asset
+from desktop.models.catalog import DownloadPlan, confirm_downloads
+from desktop.models.references import is_hub_id
 from desktop.workers.model_files_worker import ModelFilesHost
 
 
 class DownloadGate(QObject):
     jobReady = Signal(object)  # Job: its models are on this computer
     jobWaiting = Signal(object, str)  # Job, what it waits for
-    jobDropped = Signal(object, str)  # Job, why ('' when the user said no or cancelled)
+    jobDropped = Signal(object, str)  # Job, why ('' when cancelled)
+    jobDeclined = Signal(object)  # Job: the user said no to its downloads
 
     def __init__(self, files: ModelFilesHost, ask: Callable[[DownloadPlan], bool]) -> None:
         super().__init__()
@@ -32,6 +35,7 @@ class DownloadGate(QObject):
         self.ask = ask
         self.available: dict[str, bool] = {}  # model reference -> on this computer (as last checked)
         self.waiting: list[Job] = []
+        self._agreed: set[str] = set()  # downloads the user agreed to that are not started yet
         self._checking: set[str] = set()
         self._advancing = False
         self._again = False
@@ -86,22 +90,29 @@ class DownloadGate(QObject):
         if not missing:
             self.waiting.remove(job)
             return self.jobReady.emit(job)
-        for ref in missing:
-            if ref in self.files.downloading:
-                continue
+        to_ask = [ref for ref in missing if ref not in self.files.downloading and ref not in self._agreed]
+        if to_ask:
             try:
-                agreed = confirm_download(ref, self.ask)
+                agreed = confirm_downloads(to_ask, self.ask)
             except NotEnoughDiskSpace as error:
                 return self._drop(job, error.message)
+            if job not in self.waiting:  # cancelled, or a download it waited for failed, while asking
+                return None
             if not agreed:
-                return self._drop(job, "")
-            self.files.download(ref)
+                self.waiting.remove(job)
+                return self.jobDeclined.emit(job)
+            self._agreed.update(to_ask)
+        if not any(ref in self.files.downloading for ref in missing):  # one at a time: a failure ends it
+            first = next(ref for ref in missing if ref in self._agreed)
+            self._agreed.discard(first)
+            self.files.download(first)
         self.jobWaiting.emit(job, f"Waiting for the download of {', '.join(missing)}…")
         return None
 
     def _drop(self, job: Job, why: str) -> None:
         if job in self.waiting:
             self.waiting.remove(job)
+            self._agreed -= set(job.models()) - {ref for other in self.waiting for ref in other.models()}
             self.jobDropped.emit(job, why)
 
     def _drop_waiting_for(self, repo_id: str, why: str) -> None:

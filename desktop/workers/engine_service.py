@@ -4,7 +4,8 @@ service runs inside the app's engine process (desktop.workers.engine_process) or
 in-process. No Qt here.
 
 Events: ("device", text) · ("loading", model) · ("ready", model) · ("family", family, memory plan)
-· ("few_step", why, sampler, steps, guidance) · ("model_failed", model, message) · ("started",)
+· ("few_step", why, sampler, steps, guidance) · ("model_failed", model, message)
+· ("family_unknown", model) · ("started",)
 · ("progress", StepUpdate) · ("warning", text) · ("saved", GalleryItem, image) · ("finished",)
 · ("failed", message) · ("needs_download", repo id, message) · ("cancelled",) · ("preparing", what)
 · ("prepared", what, ready).
@@ -20,9 +21,10 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from desktop.errors import GenerationCancelled, LogoStudioError
+from desktop.errors import GenerationCancelled, LogoStudioError, ModelFamilyUnknown
 
 Emit = Callable[..., None]
+DEVICE_ERROR = "Device error: "  # begins a "device" event that says why there is no device
 PREVIEW_INTERVAL = 0.1  # seconds: more previews than a window can show only cost GPU syncs
 
 
@@ -35,20 +37,26 @@ class StepUpdate:
     step: int
     total: int
     preview: Image.Image | None
+    status: str = ""  # words while there is no step to show (a server's queue place, a reconnect)
 
 
 class EngineService:
-    """Owns one Engine and the gallery it saves into; used from one thread at a time."""
+    """Owns one engine and the gallery it saves into; used from one thread at a time. The engine is
+    this computer's (made on the chosen device) unless one is given (a ComfyUI server's)."""
 
-    def __init__(self, store, device_preference: str = "auto") -> None:
+    def __init__(self, store, device_preference: str = "auto", engine=None) -> None:
         """``store``: a GalleryStore, or the folder of one (opened here without housekeeping)."""
         self.store = store
         self.device_preference = device_preference
-        self.engine = None
+        self.engine = engine
+        self.device_error = ""  # why there is no engine, in words
 
     def initialize(self, emit: Emit) -> None:
-        """Pick the device, then import what loading a model needs, so the first load is quick."""
-        if self._ensure_engine(emit) is not None:
+        """Pick the device (and say which), then import what loading a model needs, so the first
+        load is quick."""
+        if self.engine is not None:
+            emit("device", self.engine.describe())
+        elif self._ensure_engine(emit) is not None:
             from desktop.engine.engine import import_pipeline_modules
 
             import_pipeline_modules()
@@ -60,8 +68,10 @@ class EngineService:
             try:
                 self.engine = Engine(choose_device(self.device_preference))
             except LogoStudioError as error:
-                emit("device", f"Device error: {error.message}")
+                self.device_error = error.message
+                emit("device", DEVICE_ERROR + error.message)
                 return None
+            self.device_error = ""
             emit("device", self.engine.device.describe())
         return self.engine
 
@@ -79,6 +89,9 @@ class EngineService:
         """Load a model now (e.g. when the user picks it); failures become a model_failed event."""
         try:
             self._load(model, inpaint_model, emit)
+        except ModelFamilyUnknown as error:
+            emit("model_failed", model, error.message)
+            emit("family_unknown", error.model)
         except LogoStudioError as error:
             emit("model_failed", model, error.message)
         except Exception as error:  # noqa: BLE001 - anything unexpected still reaches the user as text
@@ -88,7 +101,8 @@ class EngineService:
     def _load(self, model: str, inpaint_model: str, emit: Emit) -> None:
         engine = self._ensure_engine(emit)
         if engine is None:
-            raise LogoStudioError("No device to run on: choose another device under Advanced.")
+            # The device's own words, so that the job's failure and the device notice read the same
+            raise LogoStudioError(self.device_error or "No device to run on: choose another device under Advanced.")
         if engine.loaded and engine.model == model and engine.inpaint_model == inpaint_model:
             return
         emit("loading", model)
@@ -151,7 +165,14 @@ class EngineService:
                     preview, last_preview[0] = progress.preview(), now
                 emit(
                     "progress",
-                    StepUpdate(progress.image_index, progress.image_count, progress.step, progress.total, preview),
+                    StepUpdate(
+                        progress.image_index,
+                        progress.image_count,
+                        progress.step,
+                        progress.total,
+                        preview,
+                        progress.status,
+                    ),
                 )
 
             run_job(
@@ -166,6 +187,8 @@ class EngineService:
             return emit("cancelled")
         except LogoStudioError as error:
             emit("failed", error.message)
+            if isinstance(error, ModelFamilyUnknown):
+                emit("family_unknown", error.model)
             if getattr(error, "repo_id", ""):  # a model, LoRA or tiny decoder to download first
                 emit("needs_download", error.repo_id, error.message)
             return None

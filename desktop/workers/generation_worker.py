@@ -7,6 +7,10 @@ EngineService runs on this thread instead. Cancel is a ``threading.Event`` on ea
 directly from the GUI thread. Every job ends with exactly one of jobFinished, jobFailed or
 jobCancelled. Running a job is ``desktop.jobs.run_job``, shared with the CLI; the worker never
 downloads: models reach the cache through the model files worker.
+
+With a ComfyUI server chosen (``setServer``), jobs and model choices go to an EngineService around
+a RemoteEngine on this thread instead (it only waits on the network); this computer's engine stays
+as it was, for switching back at once.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from desktop.errors import LogoStudioError
 from desktop.gallery import GalleryStore
 from desktop.jobs import Job
-from desktop.workers.engine_service import EngineService, StepUpdate
+from desktop.workers.engine_service import DEVICE_ERROR, EngineService, StepUpdate
 from desktop.workers.thread_host import ThreadHost
 
 __all__ = ["GenerationWorker", "Job", "StepUpdate", "WorkerHost", "engine_in_separate_process"]
@@ -39,6 +43,7 @@ class GenerationWorker(QObject):
     fewStepModel = Signal(str, str, int, float)  # why, sampler, steps, guidance
     modelFamily = Signal(object, str)  # engine.families.ModelFamily, what the memory plan chose
     modelFailed = Signal(str, str)
+    familyUnknown = Signal(str)  # a server's model whose family neither the server nor its name says
     downloadNeeded = Signal(str, str)  # a hub model, LoRA or tiny decoder a job needs; the message
     preparing = Signal(str)  # what is being made ready ahead of the next job ("Fast", "LoRAs")
     prepared = Signal(str, bool)  # what, ready (False: something is missing or wrong; the job will say)
@@ -61,26 +66,40 @@ class GenerationWorker(QObject):
             separate_process = engine_in_separate_process()
         self.separate_process = separate_process
         self._process = None  # EngineProcess, started on this worker's thread
+        self._model: tuple[str, str] | None = None  # what the engine process was last asked to load
         self.latest_prepare = 0  # the number of the newest request to prepare (set on the GUI thread)
         self._service = None if separate_process else EngineService(store, device_preference)
+        self._remote: EngineService | None = None  # jobs on a ComfyUI server (setServer)
+        # Set on the GUI thread before the thread starts when the app starts with a server chosen:
+        # its setServer follows on the queue, and this computer's engine is not started for nothing.
+        self.server_pending = False
 
     @property
     def engine(self):
-        """The Engine, when it runs on this thread (separate_process=False); else None."""
-        return self._service.engine if self._service is not None else None
+        """The engine on this thread: a ComfyUI server's, or this computer's when it runs here
+        (separate_process=False); else None."""
+        service = self._remote or self._service
+        return service.engine if service is not None else None
 
-    def _call(self, command: str, *args, job_id: int = 0, cancel=None) -> None:
+    def _call(self, command: str, *args, job_id: int = 0, cancel=None, here: bool = False) -> None:
+        """Run ``command`` on the engine jobs run on (``here``: on this computer's, whose events are
+        not told while jobs run on a server)."""
+
         def emit(name, *values) -> None:
-            self._event(job_id, name, *values)
+            if not (here and self._remote is not None):
+                self._event(job_id, name, *values)
 
-        if self._service is not None:
-            getattr(self._service, command)(*args, emit)
+        service = self._service if here else self._remote or self._service
+        if service is not None:
+            getattr(service, command)(*args, emit)
             return
         from desktop.workers.engine_process import EngineProcess, EngineProcessGone
 
-        if self._process is None:
-            self._process = EngineProcess(self.store.root, self.device_preference)
         try:
+            if self._process is None or not self._process.alive:  # not started yet, or crashed
+                self._process = EngineProcess(self.store.root, self.device_preference)
+                if command == "prepare" and self._model is not None:  # prepares only what is loaded
+                    self._process.call("load", *self._model, emit=emit)
             self._process.call(command, *args, emit=emit, cancel=cancel)
         except EngineProcessGone:
             self._process = None  # a new one starts with the next command
@@ -94,6 +113,7 @@ class GenerationWorker(QObject):
             "family": self.modelFamily,
             "few_step": self.fewStepModel,
             "model_failed": self.modelFailed,
+            "family_unknown": self.familyUnknown,
             "needs_download": self.downloadNeeded,
             "preparing": self.preparing,
             "prepared": self.prepared,
@@ -118,19 +138,38 @@ class GenerationWorker(QObject):
     def initialize(self) -> None:
         """Start the engine (process), pick the device and import the pipelines while the user is
         still typing, so the first load is quick."""
-        self._safely(
-            lambda: self._call("initialize"), lambda message: self.deviceReady.emit(f"Device error: {message}")
-        )
+        if self.server_pending:
+            return  # setServer follows on the queue and starts the server's engine
+        self._safely(lambda: self._call("initialize"), lambda message: self.deviceReady.emit(DEVICE_ERROR + message))
 
     @Slot(str)
     def setDevice(self, preference: str) -> None:
         """Switch device ('auto', 'cpu', 'cuda', 'mps'); the model reloads at the next job."""
         self.device_preference = preference
+        if self._remote is not None:  # for when jobs run here again; the server's engine has no device
+            if self._service is not None or self._process is not None:
+                self._safely(lambda: self._call("set_device", preference, here=True), lambda _message: None)
+            return
         self._safely(lambda: self._call("set_device", preference), lambda message: self.deviceReady.emit(message))
+
+    @Slot(object, object)
+    def setServer(self, connection, families) -> None:
+        """Run jobs on the ComfyUI server ``connection`` (a ServerConnection; ``families`` the
+        user's answers, model name -> family), or on this computer again (None)."""
+        self.server_pending = False
+        if self._remote is not None:
+            self._remote.engine.close()
+            self._remote = None
+        if connection is not None:
+            from desktop.remote.engine import RemoteEngine
+
+            self._remote = EngineService(self.store, engine=RemoteEngine(connection, families))
+        self.initialize()
 
     @Slot(str, str)
     def loadModel(self, model: str, inpaint_model: str = "") -> None:
         """Load ``model`` (and a dedicated inpainting model) now, e.g. when the user picks it."""
+        self._model = (model, inpaint_model)
         self._safely(
             lambda: self._call("load", model, inpaint_model), lambda message: self.modelFailed.emit(model, message)
         )
@@ -145,10 +184,11 @@ class GenerationWorker(QObject):
 
     @Slot(object)
     def runJob(self, job: Job) -> None:
-        if self._service is not None:
+        if self._remote is not None or self._service is not None:
             arguments = (job,)
         else:
-            arguments = (job.params, job.image, job.mask, job.parent_id, job.inpaint_model, job.id)
+            arguments = (job.params, job.image, job.mask, job.parent_id, job.inpaint_model, job.id, job.guide)
+        self._model = (job.params.model, job.inpaint_model)  # a job loads its model
         self._ended = False
         self._safely(
             lambda: self._call("run", *arguments, job_id=job.id, cancel=job.cancel),
@@ -179,6 +219,7 @@ class WorkerHost(ThreadHost):
     submitModel = Signal(str, str)  # model, dedicated inpainting model ('' for none)
     submitPrepare = Signal(object, int)  # GenerationParams to get ready for, its number
     setDevice = Signal(str)
+    setServer = Signal(object, object)  # ServerConnection or None, {model: family}
 
     def __init__(
         self, store: GalleryStore, device_preference: str = "auto", separate_process: bool | None = None
@@ -189,6 +230,7 @@ class WorkerHost(ThreadHost):
         self.submitModel.connect(self.worker.loadModel)
         self.submitPrepare.connect(self.worker.prepare)
         self.setDevice.connect(self.worker.setDevice)
+        self.setServer.connect(self.worker.setServer)
         self.pending: dict[int, Job] = {}
         # Bound slots, not lambdas: a lambda would run in the worker thread (see MainWindow).
         self.worker.jobFinished.connect(self._forget)

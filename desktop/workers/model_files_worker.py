@@ -2,7 +2,7 @@
 computer?", another downloads, so that a multi-gigabyte download never holds up generation, a
 check never waits behind a download or a generation, and a slow disk scan never freezes the window.
 
-Downloads run one at a time in the order asked, through ``desktop.engine.downloads`` (the CLI
+Downloads run one at a time in the order asked, through ``desktop.models.downloads`` (the CLI
 uses the same function). Each has a ``threading.Event`` that the GUI thread sets to cancel it;
 the files that finished stay in the Hugging Face cache and the next download of the same model
 fetches only the rest. Every download ends with exactly one of downloadFinished, downloadFailed
@@ -17,8 +17,8 @@ import traceback
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from desktop.engine.library import ModelLibrary
 from desktop.errors import DownloadCancelled, LogoStudioError
+from desktop.models.library import ModelLibrary
 from desktop.workers.thread_host import ThreadHost
 
 
@@ -41,14 +41,14 @@ class ModelFilesWorker(QObject):
     @Slot(str)
     def checkModel(self, model: str) -> None:
         """Report whether ``model`` is on this computer (no download, no loading)."""
-        from desktop.engine.models import is_available_locally
+        from desktop.models.references import is_available_locally
 
         self.modelChecked.emit(model, is_available_locally(model))
 
     @Slot(str)
     def deleteModel(self, repo_id: str) -> None:
         """Delete hub model ``repo_id``'s files from the Hugging Face cache."""
-        from desktop.engine.downloads import delete_cached_model
+        from desktop.models.downloads import delete_cached_model
 
         try:
             freed = delete_cached_model(repo_id)
@@ -81,8 +81,8 @@ class DownloadWorker(QObject):
 
     @Slot(str)
     def download(self, repo_id: str) -> None:
-        from desktop.engine.assets import is_hub_asset
-        from desktop.engine.downloads import download_hub_asset, download_hub_model
+        from desktop.models.assets import is_hub_asset
+        from desktop.models.downloads import download_hub_asset, download_hub_model
 
         fetch = download_hub_asset if is_hub_asset(repo_id) else download_hub_model  # a LoRA or tiny decoder
 

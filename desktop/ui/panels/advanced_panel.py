@@ -1,5 +1,5 @@
-"""Advanced settings, folded under the brief: model and device, sampler, steps, guidance, size,
-number of images, seed, variation strength and the negative prompt. Remembers whether it was open."""
+"""Advanced settings, folded under the brief: device, sampler, steps, guidance, size, number of
+images, seed, variation strength and the negative prompt. Remembers whether it was open."""
 
 from __future__ import annotations
 
@@ -18,49 +18,67 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.engine.catalog import INPAINT, TXT2IMG, human_size
-from desktop.engine.families import SD15, ModelFamily
-from desktop.engine.library import READY
-from desktop.engine.models import normalize_ref
+from desktop.models.families import SD15, ModelFamily
 from desktop.params import BATCH_RANGE, GUIDANCE_RANGE, SEED_MAX, SIZE_RANGE, STEPS_RANGE
 from desktop.schedulers import SCHEDULERS
-from desktop.state.models import ModelsModel
 from desktop.state.request import RequestModel
-from desktop.ui.model_manager import local_model_menu
 from desktop.ui.panels.binding import bind
 
 RANDOM = -1  # the seed box's value for "a new random seed each job"
 
 
 class SizeSpin(QSpinBox):
-    """A pixel size that only takes multiples of ``multiple`` (8, or 16 for FLUX): typed values
-    snap to the nearest one."""
+    """A pixel size that only takes multiples of ``multiple`` (8, or 16 for FLUX) in its range. Any
+    number can be typed; when the typing ends, one it cannot take becomes the nearest one it can,
+    and ``adjusted`` says so in words (a silent change would look like the app lost the input)."""
 
+    adjusted = Signal(str)
     multiple = 8
 
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._adjustment = ""
+        self.editingFinished.connect(self._tell)
+
     def validate(self, text: str, pos: int):
-        state, text, pos = super().validate(text, pos)
-        if state == QValidator.State.Acceptable and int(self.valueFromText(text)) % self.multiple:
-            state = QValidator.State.Intermediate
-        return state, text, pos
+        digits = text.strip()
+        if not digits:
+            return QValidator.State.Intermediate, text, pos
+        if not digits.isdigit():
+            return QValidator.State.Invalid, text, pos
+        value = int(digits)
+        fits = self.minimum() <= value <= self.maximum() and value % self.multiple == 0
+        return (QValidator.State.Acceptable if fits else QValidator.State.Intermediate), text, pos
 
     def fixup(self, text: str) -> str:
         try:
-            value = int(self.valueFromText(text))
+            value = int(text.strip())
         except ValueError:
             return text
-        step = self.multiple
-        return self.textFromValue(min(max(round(value / step) * step, self.minimum()), self.maximum()))
+        fitted = min(max(round(value / self.multiple) * self.multiple, self.minimum()), self.maximum())
+        name = self.accessibleName()
+        if value > self.maximum():
+            self._adjustment = f"{name} {value} px is more than the largest size, {fitted} px: using {fitted}."
+        elif value < self.minimum():
+            self._adjustment = f"{name} {value} px is less than the smallest size, {fitted} px: using {fitted}."
+        elif fitted != value:
+            self._adjustment = f"{name} {value} px is not a multiple of {self.multiple}: using {fitted}."
+        return self.textFromValue(fitted)
+
+    def _tell(self) -> None:
+        if self._adjustment:
+            self.adjusted.emit(self._adjustment)
+            self._adjustment = ""
 
 
 class AdvancedPanel(QWidget):
-    manageModels = Signal()
     deviceChosen = Signal(str)
+    inputAdjusted = Signal(str)  # a typed value was changed to one the request can take, in words
 
-    def __init__(self, request: RequestModel, models: ModelsModel, device_preference: str, parent=None) -> None:
+    def __init__(self, request: RequestModel, device_preference: str, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("advancedPanel")
-        self.request, self.models = request, models
+        self.request = request
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.toggle = QToolButton()
@@ -70,42 +88,13 @@ class AdvancedPanel(QWidget):
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.toggle.setAutoRaise(True)
-        self.toggle.setToolTip("Model, sampler, steps, guidance, size, seed and more")
+        self.toggle.setToolTip("Device, sampler, steps, guidance, size, seed and more")
         self.toggle.toggled.connect(self.set_open)
         outer.addWidget(self.toggle)
         self.body = QWidget()
         form = QFormLayout(self.body)
         form.setContentsMargins(8, 0, 0, 0)
         outer.addWidget(self.body)
-
-        self.model_combo = QComboBox()
-        self.model_combo.setObjectName("modelCombo")
-        self.model_combo.setAccessibleName("Model")
-        self.model_combo.setEditable(True)
-        self.model_combo.setToolTip("A Hugging Face model id, a diffusers model folder, or a .safetensors file")
-        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(8)
-        self.model_combo.currentTextChanged.connect(self._model_edited)
-        self.model_combo.activated.connect(lambda _index: models.preload(self.request.model))
-        request.changed.connect(self._show_model)
-        models.entries_changed.connect(self._show_entries)
-        browse = QToolButton()
-        browse.setObjectName("modelBrowseButton")
-        browse.setText("Browse…")
-        browse.setToolTip("Use a model folder or .safetensors file on this computer")
-        browse.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        browse.setMenu(local_model_menu(browse, models.use))
-        manage = QToolButton()
-        manage.setObjectName("manageModelsButton")
-        manage.setText("Models…")
-        manage.setToolTip("Add, download, remove models and choose the defaults (Ctrl+Shift+M)")
-        manage.clicked.connect(self.manageModels)
-        model_buttons = QHBoxLayout()
-        model_buttons.addWidget(browse)
-        model_buttons.addWidget(manage)
-        model_buttons.addStretch(1)
-        form.addRow("Model", self.model_combo)
-        form.addRow("", model_buttons)
 
         self.device_combo = QComboBox()
         self.device_combo.setObjectName("deviceCombo")
@@ -150,6 +139,7 @@ class AdvancedPanel(QWidget):
         for spin in (self.width_spin, self.height_spin):
             spin.setSingleStep(64)
             spin.setCorrectionMode(QSpinBox.CorrectionMode.CorrectToNearestValue)
+            spin.adjusted.connect(self.inputAdjusted)
         bind(request, "width", self.width_spin)
         bind(request, "height", self.height_spin)
         size_row.addWidget(self.width_spin)
@@ -206,7 +196,6 @@ class AdvancedPanel(QWidget):
         self.negative_edit.setFixedHeight(48)
         bind(request, "negative_prompt", self.negative_edit)
         form.addRow("Keep out", self.negative_edit)
-        self._show_model("model")
         self._show_seed("seed")
         self.show_family(SD15)
         self.set_open(False)
@@ -219,49 +208,12 @@ class AdvancedPanel(QWidget):
     def is_open(self) -> bool:
         return self.toggle.isChecked()
 
-    # -- model box -------------------------------------------------------------------------------
-
-    def _row_of(self, ref: str) -> int:
-        ref = normalize_ref(ref)
-        rows = range(self.model_combo.count())
-        return next((i for i in rows if normalize_ref(self.model_combo.itemText(i)) == ref), -1)
-
-    def _model_edited(self, text: str) -> None:
-        if normalize_ref(text) != self.request.model:
-            self.request.set("model", normalize_ref(text))
-        self.models.choose(text)
-
-    def _show_model(self, field: str) -> None:
-        if field != "model" or normalize_ref(self.model_combo.currentText()) == self.request.model:
-            return
-        row = self._row_of(self.request.model)
-        if row < 0:
-            self.model_combo.insertItem(0, self.request.model)
-            row = 0
-        self.model_combo.setCurrentIndex(row)
-
-    def _show_entries(self, entries: list) -> None:
-        """Offer every ready model (with kind and size), keeping what the user is typing."""
-        typed = self.model_combo.currentText()
-        for entry in entries:
-            if entry.state != READY:
-                continue
-            row = self._row_of(entry.ref)
-            if row < 0:
-                self.model_combo.addItem(entry.ref)
-                row = self.model_combo.count() - 1
-            kind = {TXT2IMG: "text-to-image", INPAINT: "inpainting"}.get(entry.kind, "model")
-            tip = f"{entry.name}: {kind}, {human_size(entry.size_bytes or 0)}"
-            self.model_combo.setItemData(row, tip, Qt.ItemDataRole.ToolTipRole)
-        if self.model_combo.currentText() != typed:  # changing the current row's data resets the text
-            self.model_combo.setEditText(typed)
-
     # -- size and seed ---------------------------------------------------------------------------
 
     def show_family(self, family: ModelFamily) -> None:
         """Offer what applies to the loaded model's family: its samplers, its trained sizes, its
         size multiple, and a negative prompt only where the family reads one."""
-        current = self.scheduler_combo.currentText()
+        current = self.request.scheduler  # the combo could not show it if the last family lacked it
         self.scheduler_combo.blockSignals(True)
         self.scheduler_combo.clear()
         self.scheduler_combo.addItems(list(family.samplers))

@@ -22,6 +22,7 @@ from desktop.state.gallery import GalleryModel
 from desktop.ui.gallery_view import GalleryView
 
 EMPTY_GALLERY = "Your logos will appear here.\nGenerate one to start."
+NO_MATCHES = "No matches: no logo's prompt contains “{search}”.\nClear the search to see them all."
 
 
 class GalleryPanel(QWidget):
@@ -126,9 +127,11 @@ class GalleryPanel(QWidget):
     def _show_page(self) -> None:
         if self.trash_button.isChecked():
             self.stack.setCurrentWidget(self.trash_view)
-        elif self.gallery.items or self.gallery.search:
+        elif self.gallery.items:
             self.stack.setCurrentWidget(self.gallery_view)
         else:
+            search = self.gallery.search
+            self.empty_label.setText(NO_MATCHES.format(search=search) if search else EMPTY_GALLERY)
             self.stack.setCurrentWidget(self.empty_label)
 
     def _update_buttons(self) -> None:

@@ -3,13 +3,14 @@ the foot of the left column (Generate, Cancel, progress), which no notice can pu
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -23,10 +24,12 @@ COLOURS = {  # background, text, border
     WARNING: ("#fff4e5", "#663c00", "#ffd8a8"),
 }
 INFO_COLOURS = ("#e8f1fb", "#0b3d66", "#b9d4ef")
+MAX_HEIGHT = 150  # px of notices above the canvas; more scroll, so the canvas keeps its room
 
 
-class NoticesPanel(QWidget):
-    """Renders Notices; a link in a notice calls ``linkActivated`` with its href."""
+class NoticesPanel(QScrollArea):
+    """Renders Notices; a link in a notice calls ``linkActivated`` with its href. However many
+    there are, they take at most MAX_HEIGHT above the canvas and scroll within it."""
 
     linkActivated = Signal(str)
 
@@ -34,11 +37,30 @@ class NoticesPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("noticesPanel")
         self.notices = notices
-        self._layout = QVBoxLayout(self)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        rows = QWidget()
+        self._layout = QVBoxLayout(rows)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)
+        self.setWidget(rows)
         notices.changed.connect(self.render)
         self.render()
+
+    def sizeHint(self) -> QSize:
+        """As tall as the notices at the panel's width, up to MAX_HEIGHT."""
+        width = max(self.viewport().width(), 200)
+        height = self.widget().heightForWidth(width)
+        return QSize(width, min(height if height >= 0 else self.widget().sizeHint().height(), MAX_HEIGHT))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():  # wrapped text: another height
+            self._fit()
+
+    def _fit(self) -> None:
+        self.setFixedHeight(self.sizeHint().height())
 
     def render(self) -> None:
         while self._layout.count():
@@ -50,6 +72,7 @@ class NoticesPanel(QWidget):
         for notice in self.notices.items():
             self._layout.addWidget(self._row(notice))
         self.setVisible(bool(self.notices.items()))
+        self._fit()
 
     def _row(self, notice) -> QFrame:
         background, colour, border = COLOURS.get(notice.level, INFO_COLOURS)
@@ -117,8 +140,9 @@ class RunPanel(QWidget):
         self.cancel_button.setEnabled(jobs.running)
 
     def show_progress(self, text: str, done: int, total: int) -> None:
-        if total <= 0:
-            self.progress_bar.setRange(0, 0)  # busy, nothing to measure
+        if total <= 0:  # nothing to measure: an empty bar, as a busy bar (range 0-0) shows no text at all
+            self.progress_bar.setRange(0, 1)
+            self.progress_bar.setValue(0)
         else:
             # The bar takes 32-bit integers: downloads are counted in kilobytes by their sender.
             self.progress_bar.setRange(0, total)
