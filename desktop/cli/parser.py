@@ -8,7 +8,14 @@ from pathlib import Path
 from desktop import __version__
 from desktop.cli.kit import add_kit_command
 from desktop.cli.server import add_server_command, add_server_options
+from desktop.guides import DEFAULTS as GUIDE_DEFAULTS
+from desktop.guides import GUIDE_KINDS
 from desktop.schedulers import FLOW_SCHEDULERS, SD_SCHEDULERS
+
+
+def _per_kind(index: int) -> str:
+    """A guide default of every kind, e.g. "0.8 sketch, 0.9 edges, 0.85 lineart"."""
+    return ", ".join(f"{GUIDE_DEFAULTS[kind][index]:g} {kind}" for kind in GUIDE_KINDS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument(
         "--guide-kind",
-        choices=("sketch", "edges", "lineart"),
+        choices=GUIDE_KINDS,
         help="how --guide is read: sketch (dark lines on light, the default), edges (outlines found in a picture), "
         "lineart (pen lines of a photographed paper sketch)",
     )
@@ -114,13 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--guide-strength",
         type=float,
-        help="how strictly the guide is followed, 0-2 (default per kind: 0.8 sketch, 0.9 edges, 0.85 lineart)",
+        help=f"how strictly the guide is followed, 0-2 (default per kind: {_per_kind(0)})",
     )
     generate.add_argument("--guide-start", type=float, help="share of the steps before the guide starts (default 0)")
     generate.add_argument(
         "--guide-end",
         type=float,
-        help="share of the steps the guide is followed until (default per kind: 0.7 sketch, 0.9 edges, 0.8 lineart)",
+        help=f"share of the steps the guide is followed until (default per kind: {_per_kind(1)})",
     )
     generate.add_argument(
         "--guide-detail",
